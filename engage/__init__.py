@@ -1,0 +1,78 @@
+"""engage: participatory engagement for mission-oriented cities."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, request
+from flask_babel import gettext
+from flask_wtf.csrf import CSRFError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    from engage import config as settings
+    from engage import errors, jobs, mail, security
+    from engage.accounts import services as accounts
+    from engage.accounts.views import bp as accounts_bp
+    from engage.extensions import babel, csrf, db, limiter, login_manager
+    from engage.missions.views import bp as missions_bp
+    from engage.pages import bp as pages_bp
+
+    instance_path = os.environ.get("ENGAGE_INSTANCE_PATH") or str(PROJECT_ROOT / "instance")
+    app = Flask(
+        __name__,
+        instance_path=instance_path,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(settings.load(app.instance_path, config))
+    app.jinja_env.add_extension("jinja2.ext.do")
+    url = app.config["DATABASE_URL"]
+    app.config["SQLALCHEMY_ENGINES"] = {"default": {"url": url, "pool_pre_ping": not url.startswith("sqlite")}}
+
+    db.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=_choose_locale)
+    login_manager.init_app(app)
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> Any:
+        return accounts.get_user(db.session, int(user_id)) if user_id.isdigit() else None
+
+    app.extensions["engage.jobs"] = jobs.make_runner(app)
+    app.extensions["engage.mail"] = mail.make_backend(app)
+
+    for blueprint in (pages_bp, accounts_bp, missions_bp):
+        app.register_blueprint(blueprint)
+    undeclared = security.undeclared_endpoints(app)
+    if undeclared:
+        raise RuntimeError(f"routes without an access rule: {', '.join(undeclared)}")
+    app.before_request(security.enforce_access)
+    app.after_request(security.add_security_headers)
+    errors.register_error_pages(app)
+
+    @app.errorhandler(CSRFError)
+    def csrf_failed(error: CSRFError) -> tuple[str, int]:
+        detail = gettext("This form had expired or did not come from this site. Go back, reload the page and send it again.")
+        return errors.render_error(400, detail), 400
+
+    from engage.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _choose_locale() -> str | None:
+    from flask import current_app
+
+    available = [current_app.config["BABEL_DEFAULT_LOCALE"]]
+    translations = Path(current_app.config["BABEL_TRANSLATION_DIRECTORIES"])
+    if translations.is_dir():
+        available += [p.name for p in translations.iterdir() if (p / "LC_MESSAGES").is_dir()]
+    return request.accept_languages.best_match(available)

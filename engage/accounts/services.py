@@ -1,0 +1,223 @@
+"""Account use cases: registration, sign-in, passwords, resets and staff roles."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from engage import audit
+from engage.accounts.models import RoleGrant, User
+from engage.accounts.passwords import password_problem
+from engage.db import utcnow
+from engage.errors import N_, Conflict, Forbidden, Invalid, NotFound
+from engage.security import STAFF_ROLES, Role
+
+_hasher = PasswordHasher()
+# Verified when the e-mail is unknown, so a sign-in takes as long whether or not the account exists.
+_DUMMY_HASH = _hasher.hash("not a real password, only here to spend the same time")
+
+PASSWORD_MESSAGES = {
+    "too_short": N_("Use at least 10 characters."),
+    "too_long": N_("Use at most 200 characters."),
+    "too_common": N_("This password is too common. Choose one that is harder to guess."),
+    "personal": N_("Do not use your e-mail address or name as your password."),
+}
+SIGN_IN_FAILED = N_("The e-mail address or password is not right.")
+EMAIL_TAKEN = N_("An account with this e-mail address already exists.")
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def check_password_policy(password: str, *, email: str = "", display_name: str = "") -> None:
+    problem = password_problem(password, email=email, display_name=display_name)
+    if problem is not None:
+        raise Invalid(PASSWORD_MESSAGES[problem], field="password")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def get_user(session: Session, user_id: int) -> User | None:
+    return session.get(User, user_id)
+
+
+def require_user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(N_("There is no such account."))
+    return user
+
+
+def get_user_by_email(session: Session, email: str) -> User | None:
+    return session.scalar(sa.select(User).where(User.email == normalise_email(email)))
+
+
+def register_resident(session: Session, *, display_name: str, email: str, password: str) -> User:
+    user = _add_user(session, display_name=display_name, email=email, password=password)
+    _commit_new_account(session)
+    return user
+
+
+def create_user(
+    session: Session,
+    *,
+    display_name: str,
+    email: str,
+    password: str,
+    roles: set[Role],
+    actor: User | None,
+) -> User:
+    """An account made by an administrator (or the command line), with its staff roles."""
+    user = _add_user(session, display_name=display_name, email=email, password=password)
+    session.flush()
+    _grant_exactly(session, user, roles, actor=actor)
+    _commit_new_account(session)
+    return user
+
+
+def _add_user(session: Session, *, display_name: str, email: str, password: str) -> User:
+    email = normalise_email(email)
+    check_password_policy(password, email=email, display_name=display_name)
+    if get_user_by_email(session, email) is not None:
+        raise Conflict(EMAIL_TAKEN, field="email")
+    user = User(email=email, display_name=display_name.strip(), password_hash=hash_password(password))
+    session.add(user)
+    return user
+
+
+def _commit_new_account(session: Session) -> None:
+    try:
+        session.commit()
+    except IntegrityError:  # the same address registered a moment ago by another request
+        session.rollback()
+        raise Conflict(EMAIL_TAKEN, field="email") from None
+
+
+def authenticate(session: Session, email: str, password: str) -> User:
+    """The user with these credentials, or Invalid with one message whatever went wrong."""
+    user = get_user_by_email(session, email)
+    try:
+        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        raise Invalid(SIGN_IN_FAILED, field="password") from None
+    if user is None or not user.active:
+        raise Invalid(SIGN_IN_FAILED, field="password")
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_sign_in_at = utcnow()
+    session.commit()
+    return user
+
+
+def change_password(session: Session, user: User, *, current: str, new: str) -> None:
+    try:
+        _hasher.verify(user.password_hash, current)
+    except (VerificationError, InvalidHashError):
+        raise Invalid(N_("Your current password is not right."), field="current_password") from None
+    check_password_policy(new, email=user.email, display_name=user.display_name)
+    user.password_hash = hash_password(new)
+    audit.record(session, user, "account.password_changed", f"user:{user.id}")
+    session.commit()
+
+
+# --- Password reset by e-mailed token -------------------------------------------------------
+# The token carries a fingerprint of the current password hash, so it stops working as soon as
+# the password changes (including by using the token once).
+
+_RESET_SALT = "engage.password-reset"
+
+
+def _fingerprint(user: User) -> str:
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
+def make_reset_token(user: User, secret_key: str) -> str:
+    serializer = URLSafeTimedSerializer(secret_key, salt=_RESET_SALT)
+    return serializer.dumps({"user": user.id, "fp": _fingerprint(user)})
+
+
+@dataclass(frozen=True)
+class ResetRequest:
+    """Who to mail a reset link to, if anyone. The caller shows the same page either way."""
+
+    user: User | None
+    token: str | None
+
+
+def request_password_reset(session: Session, email: str, secret_key: str) -> ResetRequest:
+    user = get_user_by_email(session, email)
+    if user is None or not user.active:
+        return ResetRequest(None, None)
+    return ResetRequest(user, make_reset_token(user, secret_key))
+
+
+def user_for_reset_token(session: Session, token: str, secret_key: str, max_age: int) -> User:
+    serializer = URLSafeTimedSerializer(secret_key, salt=_RESET_SALT)
+    try:
+        data = serializer.loads(token, max_age=max_age)
+    except SignatureExpired:
+        raise Invalid(N_("This reset link has expired. Ask for a new one.")) from None
+    except BadSignature:
+        raise Invalid(N_("This reset link is not valid. Ask for a new one.")) from None
+    user = session.get(User, data.get("user")) if isinstance(data, dict) else None
+    if user is None or not user.active or data.get("fp") != _fingerprint(user):
+        raise Invalid(N_("This reset link has already been used or is no longer valid."))
+    return user
+
+
+def reset_password(session: Session, token: str, new: str, *, secret_key: str, max_age: int) -> User:
+    user = user_for_reset_token(session, token, secret_key, max_age)
+    check_password_policy(new, email=user.email, display_name=user.display_name)
+    user.password_hash = hash_password(new)
+    audit.record(session, user, "account.password_reset", f"user:{user.id}")
+    session.commit()
+    return user
+
+
+# --- Staff roles ----------------------------------------------------------------------------
+
+
+def list_users(session: Session, *, search: str = "", page: int = 1, per_page: int = 50) -> list[User]:
+    query = sa.select(User).order_by(User.display_name, User.id)
+    if search.strip():
+        pattern = f"%{search.strip().lower()}%"
+        query = query.where(sa.or_(User.email.like(pattern), sa.func.lower(User.display_name).like(pattern)))
+    return list(session.scalars(query.offset((max(page, 1) - 1) * per_page).limit(per_page)))
+
+
+def set_roles(session: Session, user_id: int, roles: set[Role], *, actor: User | None) -> User:
+    """Grant exactly ``roles`` (staff roles; residents need no grant)."""
+    user = require_user(session, user_id)
+    if actor is not None and actor.id == user.id and Role.ADMIN in user.roles and Role.ADMIN not in roles:
+        raise Forbidden(N_("You cannot remove your own administrator role."))
+    _grant_exactly(session, user, roles, actor=actor)
+    session.commit()
+    return user
+
+
+def _grant_exactly(session: Session, user: User, roles: set[Role], *, actor: User | None) -> None:
+    wanted = {role for role in roles if role in STAFF_ROLES}
+    before = user.roles
+    if before == wanted:
+        return
+    user.role_grants = [grant for grant in user.role_grants if grant.role in wanted] + [
+        RoleGrant(role=role, granted_by_id=actor.id if actor else None)
+        for role in sorted(wanted - before)
+    ]
+    audit.record(
+        session,
+        actor,
+        "account.roles_changed",
+        f"user:{user.id}",
+        {"before": sorted(before), "after": sorted(wanted)},
+    )

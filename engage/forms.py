@@ -1,0 +1,55 @@
+"""The form base every domain uses: stripped text, and service errors shown beside their field."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import fields as dataclass_fields
+from typing import Any, TypeVar
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import Field
+from wtforms.validators import ValidationError
+
+T = TypeVar("T")
+
+from engage.errors import DomainError
+
+
+def strip(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+class BaseForm(FlaskForm):
+    """Strips surrounding spaces from every text field."""
+
+    class Meta:
+        def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Field:
+            filters = unbound_field.kwargs.get("filters", [])
+            if strip not in filters and unbound_field.field_class.__name__ in {
+                "StringField", "TextAreaField", "EmailField", "URLField", "SearchField"
+            }:
+                unbound_field.kwargs["filters"] = [strip, *filters]
+            return unbound_field.bind(form=form, **options)
+
+    def show_domain_error(self, error: DomainError) -> None:
+        """Put a service's refusal beside the field it is about (or above the form)."""
+        field = getattr(self, error.field, None) if error.field else None
+        if isinstance(field, Field):
+            field.errors = [*field.errors, error.translated()]
+        else:
+            self.form_errors.append(error.translated())
+
+
+def form_values(form: FlaskForm, fields_class: type[T]) -> T:
+    """The form's data as the service's input dataclass (same field names)."""
+    names = [field.name for field in dataclass_fields(fields_class)]  # type: ignore[arg-type]
+    return fields_class(**{name: form.data[name] for name in names})
+
+
+class Finite:
+    """Refuse NaN and infinity, which FloatField happily parses from "nan" and "inf"."""
+
+    def __call__(self, form: Any, field: Field) -> None:
+        if field.data is not None and not math.isfinite(field.data):
+            raise ValidationError(_l("Enter an ordinary number."))

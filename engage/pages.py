@@ -1,0 +1,62 @@
+"""Pages that belong to no single domain: the home page, job progress and the audit log."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from engage import audit, jobs
+from engage.extensions import db
+from engage.forms import BaseForm
+from engage.missions import services as missions
+from engage.security import Role, public, roles_required, signed_in
+
+bp = Blueprint("pages", __name__)
+
+
+@bp.route("/", methods=["GET"])
+@public
+def home() -> str:
+    staff = current_user.is_authenticated and current_user.has_role(Role.OFFICER)
+    return render_template("home.html", missions=missions.list_missions(db.session, include_drafts=staff))
+
+
+@bp.route("/jobs/<int:job_id>", methods=["GET"])
+@signed_in
+def job(job_id: int) -> str:
+    return render_template("jobs/job.html", job=jobs.get_job_for(db.session, job_id, current_user))
+
+
+@bp.route("/jobs/<int:job_id>/status", methods=["GET"])
+@signed_in
+def job_status(job_id: int) -> Response:
+    job = jobs.get_job_for(db.session, job_id, current_user)
+    return jsonify(
+        id=job.id,
+        status=job.status.value,
+        finished=job.status.finished,
+        progress=job.progress,
+        message=job.message,
+    )
+
+
+@bp.route("/admin/audit", methods=["GET"])
+@roles_required(Role.ADMIN)
+def audit_log() -> str:
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    entries = audit.list_entries(db.session, page=page)
+    total = audit.count_entries(db.session)
+    return render_template("admin/audit.html", entries=entries, page=page, total=total, form=BaseForm())
+
+
+@bp.route("/admin/audit/verify", methods=["POST"])
+@roles_required(Role.ADMIN)
+def verify_audit_log() -> Response:
+    form = BaseForm()
+    if not form.validate_on_submit():
+        flash(_("The form had expired. Please try again."), "error")
+        return redirect(url_for("pages.audit_log"))
+    job = jobs.start_job(db.session, jobs.current_runner(), "audit.verify", {}, actor=current_user)
+    return redirect(url_for("pages.job", job_id=job.id))

@@ -1,0 +1,134 @@
+"""Roles, who may use each route, security headers and safe redirects.
+
+Every view declares its audience with one of the decorators below. The declaration is enforced
+in one place (``enforce_access``, run before every request) and create_app refuses to start when a
+route declares nothing, so a new route can never be open by accident.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, abort, current_app, redirect, request, url_for
+from flask_login import current_user
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Role(enum.StrEnum):
+    RESIDENT = "resident"
+    OFFICER = "officer"
+    EVALUATOR = "evaluator"
+    ADMIN = "admin"
+
+
+STAFF_ROLES = (Role.OFFICER, Role.EVALUATOR, Role.ADMIN)
+
+
+class HasRoles(Protocol):
+    def has_role(self, role: Role) -> bool: ...
+
+
+@dataclass(frozen=True)
+class Access:
+    """Who may reach a route: anyone, any signed-in person, or holders of one of ``roles``."""
+
+    public: bool = False
+    roles: frozenset[Role] = frozenset()
+
+    def allows(self, user: Any) -> bool:
+        if self.public:
+            return True
+        if not user.is_authenticated:
+            return False
+        return not self.roles or any(user.has_role(role) for role in self.roles)
+
+
+def _declare(access: Access) -> Callable[[F], F]:
+    def decorate(view: F) -> F:
+        view.access = access  # type: ignore[attr-defined]
+        return view
+
+    return decorate
+
+
+public = _declare(Access(public=True))
+"""Anyone, signed in or not."""
+
+signed_in = _declare(Access())
+"""Any signed-in person, whatever their role."""
+
+
+def roles_required(*roles: Role) -> Callable[[F], F]:
+    """Holders of any of ``roles``. Admins hold every role (see User.has_role)."""
+    return _declare(Access(roles=frozenset(roles)))
+
+
+def access_of(app: Flask, endpoint: str) -> Access | None:
+    view = app.view_functions.get(endpoint)
+    return getattr(view, "access", None)
+
+
+def undeclared_endpoints(app: Flask) -> list[str]:
+    return sorted(
+        endpoint
+        for endpoint in app.view_functions
+        if endpoint != "static" and access_of(app, endpoint) is None
+    )
+
+
+def enforce_access() -> Response | None:
+    if request.endpoint is None or request.endpoint == "static":
+        return None
+    access = access_of(current_app, request.endpoint)
+    if access is None:  # create_app prevents this; refuse rather than guess
+        abort(403)
+    if access.allows(current_user):
+        return None
+    if not current_user.is_authenticated:
+        return redirect(url_for("accounts.sign_in", next=request.full_path.rstrip("?")))
+    abort(403)
+
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+
+def add_security_headers(response: Response) -> Response:
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if current_app.config["SESSION_COOKIE_SECURE"]:
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    return response
+
+
+def safe_next_url(target: str | None, fallback: str) -> str:
+    """Only follow a ``next`` that stays on this site (a path, no scheme, no host)."""
+    if not target:
+        return fallback
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return fallback
+    if "\\" in target:
+        return fallback
+    return target
