@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, request
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 from flask_wtf.csrf import CSRFError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -32,6 +32,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(settings.load(app.instance_path, config))
     app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.globals["get_locale"] = get_locale
     url = app.config["DATABASE_URL"]
     app.config["SQLALCHEMY_ENGINES"] = {"default": {"url": url, "pool_pre_ping": not url.startswith("sqlite")}}
 

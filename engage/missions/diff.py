@@ -8,8 +8,9 @@ from difflib import SequenceMatcher
 from typing import Literal
 
 Op = Literal["same", "added", "removed"]
-# Words with their trailing spaces, so a changed word does not drag its neighbours' spacing along.
-_TOKEN = re.compile(r"\S+\s*|\s+")
+# Words and punctuation runs, each with its trailing spaces: "healthy:" becoming "healthy for"
+# then reads as one word kept and two added, not one word swapped for another.
+_TOKEN = re.compile(r"[\w'’-]+\s*|[^\w\s]+\s*|\s+")
 
 
 @dataclass(frozen=True)

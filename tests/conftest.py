@@ -1,0 +1,133 @@
+"""Fixtures: an app on a fresh database for every test, SQLite always and PostgreSQL as well when
+ENGAGE_TEST_DATABASE_URL is set (every database test then runs once per database)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from sqlalchemy.orm import Session
+
+from engage import create_app
+from engage.extensions import db
+from engage.models import Base
+from tests.factories import DEFAULT_PASSWORD
+
+POSTGRES_URL = os.environ.get("ENGAGE_TEST_DATABASE_URL", "")
+REDIS_URL = os.environ.get("ENGAGE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+DATABASES = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
+
+
+@pytest.fixture(scope="session")
+def _postgres_schema() -> Iterator[str]:
+    """Create the tables once per run; each test then starts from empty tables."""
+    engine = sa.create_engine(POSTGRES_URL)
+    Base.metadata.drop_all(engine)
+    with engine.begin() as connection:
+        connection.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
+    Base.metadata.create_all(engine)
+    engine.dispose()
+    yield POSTGRES_URL
+    engine = sa.create_engine(POSTGRES_URL)
+    Base.metadata.drop_all(engine)
+    engine.dispose()
+
+
+@pytest.fixture(params=DATABASES)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A URL to an empty database with every table, one per parametrised database."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'test.sqlite3'}"
+        engine = sa.create_engine(url)
+        Base.metadata.create_all(engine)
+        engine.dispose()
+        return url
+    url: str = request.getfixturevalue("_postgres_schema")
+    engine = sa.create_engine(url)
+    tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    return url
+
+
+def test_config(database_url: str, **overrides: Any) -> dict[str, Any]:
+    config: dict[str, Any] = {
+        "TESTING": True,
+        "SECRET_KEY": "test secret key, not for production",
+        "DATABASE_URL": database_url,
+        "WTF_CSRF_ENABLED": False,
+        "MAIL_BACKEND": "memory",
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "JOB_RUNNER": "thread",
+    }
+    config.update(overrides)
+    return config
+
+
+@pytest.fixture
+def make_app(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Any]:
+    """Build an app on the test database with extra settings (CSRF on, another runner, ...)."""
+    monkeypatch.setenv("ENGAGE_INSTANCE_PATH", str(tmp_path / "instance"))
+    apps: list[Flask] = []
+
+    def build(**overrides: Any) -> Flask:
+        app = create_app(test_config(database_url, **overrides))
+        apps.append(app)
+        return app
+
+    yield build
+    for app in apps:
+        runner = app.extensions["engage.jobs"]
+        if hasattr(runner, "drain"):
+            runner.drain()
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app: Any) -> Flask:
+    built: Flask = make_app()
+    return built
+
+
+@pytest.fixture
+def session(app: Flask) -> Iterator[Session]:
+    with app.app_context():
+        yield db.session
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
+
+
+class AuthActions:
+    """Signs in through the real sign-in page, as a person would."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+
+    def sign_in(self, email: str, password: str = DEFAULT_PASSWORD) -> Any:
+        return self.client.post("/sign-in", data={"email": email, "password": password})
+
+    def sign_out(self) -> Any:
+        return self.client.post("/sign-out")
+
+
+@pytest.fixture
+def auth(client: FlaskClient) -> AuthActions:
+    return AuthActions(client)

@@ -1,0 +1,173 @@
+"""The only way tests create rows: small functions with believable defaults."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date, timedelta
+from functools import cache
+
+from sqlalchemy.orm import Session
+
+from engage.accounts.models import RoleGrant, User
+from engage.accounts.services import hash_password
+from engage.missions.models import (
+    Decision,
+    Direction,
+    Indicator,
+    Mission,
+    MissionProject,
+    MissionStatus,
+    Outcome,
+    ProjectStatus,
+    Recommendation,
+    RecommendationResponse,
+    RecommendationSourceKind,
+    StatementVersion,
+)
+from engage.security import Role
+
+DEFAULT_PASSWORD = "correct horse battery staple"
+_numbers = itertools.count(1)
+
+
+@cache
+def _default_hash() -> str:
+    """Hashing with argon2 is slow on purpose; hash the shared test password once."""
+    return hash_password(DEFAULT_PASSWORD)
+
+
+def make_user(
+    session: Session,
+    *,
+    role: Role | None = None,
+    email: str | None = None,
+    display_name: str | None = None,
+    password: str | None = None,
+) -> User:
+    number = next(_numbers)
+    user = User(
+        email=(email or f"person{number}@example.org").lower(),
+        display_name=display_name or f"Person {number}",
+        password_hash=hash_password(password) if password else _default_hash(),
+    )
+    if role is not None and role is not Role.RESIDENT:
+        user.role_grants.append(RoleGrant(role=role))
+    session.add(user)
+    session.commit()
+    return user
+
+
+def make_mission(
+    session: Session,
+    *,
+    title: str | None = None,
+    slug: str | None = None,
+    status: MissionStatus = MissionStatus.ACTIVE,
+    statements: tuple[str, ...] = ("Every street healthy by 2030.",),
+    author: User | None = None,
+) -> Mission:
+    number = next(_numbers)
+    mission = Mission(
+        title=title or f"Mission {number}",
+        slug=slug or f"mission-{number}",
+        challenge="Air on many streets is unhealthy.",
+        team="Mission team",
+        target_date=date(2030, 12, 31),
+        status=status,
+    )
+    for index, text in enumerate(statements, start=1):
+        mission.versions.append(
+            StatementVersion(
+                number=index,
+                text=text,
+                rationale="First version." if index == 1 else f"Change {index}.",
+                author_id=author.id if author else None,
+            )
+        )
+    session.add(mission)
+    session.commit()
+    return mission
+
+
+def make_outcome(session: Session, mission: Mission, *, title: str = "Cleaner air") -> Outcome:
+    outcome = Outcome(mission=mission, title=title, description="")
+    session.add(outcome)
+    session.commit()
+    return outcome
+
+
+def make_indicator(
+    session: Session,
+    outcome: Outcome,
+    *,
+    baseline: float = 40.0,
+    target: float = 20.0,
+    direction: Direction = Direction.DECREASE,
+    latest_value: float | None = 30.0,
+) -> Indicator:
+    indicator = Indicator(
+        outcome=outcome,
+        name="Annual mean NO2",
+        unit="µg/m³",
+        baseline=baseline,
+        target=target,
+        direction=direction,
+        latest_value=latest_value,
+        latest_value_on=date(2025, 12, 31) if latest_value is not None else None,
+        latest_value_source="Monitoring network",
+    )
+    session.add(indicator)
+    session.commit()
+    return indicator
+
+
+def make_project(session: Session, mission: Mission, *, name: str = "School Streets") -> MissionProject:
+    project = MissionProject(
+        mission=mission, name=name, lead_organisation="Highways", status=ProjectStatus.ACTIVE, description=""
+    )
+    session.add(project)
+    session.commit()
+    return project
+
+
+def make_recommendation(
+    session: Session,
+    mission: Mission,
+    *,
+    title: str = "Safer crossings near schools",
+    received_on: date | None = None,
+    response_due: date | None = None,
+    source_kind: RecommendationSourceKind = RecommendationSourceKind.JURY,
+) -> Recommendation:
+    received = received_on or date.today() - timedelta(weeks=1)
+    recommendation = Recommendation(
+        mission=mission,
+        source_kind=source_kind,
+        source_label="Citizens' jury",
+        title=title,
+        text="Put a zebra crossing outside every primary school.",
+        received_on=received,
+        response_due=response_due or received + timedelta(weeks=8),
+    )
+    session.add(recommendation)
+    session.commit()
+    return recommendation
+
+
+def make_response(
+    session: Session,
+    recommendation: Recommendation,
+    *,
+    decision: Decision = Decision.ACCEPTED,
+    responded_on: date | None = None,
+) -> RecommendationResponse:
+    response = RecommendationResponse(
+        recommendation=recommendation,
+        decision=decision,
+        rationale="We agree and will do it.",
+        responder_name="Cabinet Member",
+        responded_on=responded_on or recommendation.received_on + timedelta(weeks=2),
+    )
+    session.add(response)
+    session.commit()
+    return response
