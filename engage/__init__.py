@@ -34,7 +34,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals["get_locale"] = get_locale
     url = app.config["DATABASE_URL"]
-    app.config["SQLALCHEMY_ENGINES"] = {"default": {"url": url, "pool_pre_ping": not url.startswith("sqlite")}}
+    app.config["SQLALCHEMY_ENGINES"] = {
+        "default": {"url": url, "pool_pre_ping": not url.startswith("sqlite")}
+    }
 
     db.init_app(app)
     csrf.init_app(app)
@@ -60,7 +62,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     @app.errorhandler(CSRFError)
     def csrf_failed(error: CSRFError) -> tuple[str, int]:
-        detail = gettext("This form had expired or did not come from this site. Go back, reload the page and send it again.")
+        detail = gettext(
+            "This form had expired or did not come from this site. Go back, reload the page and send it again."
+        )
         return errors.render_error(400, detail), 400
 
     from engage.cli import register_commands

@@ -45,7 +45,9 @@ class AuditEntry(Base):
     entry_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
 
     def content_hash(self, prev_hash: str) -> str:
-        return entry_hash(prev_hash, self.created_at, self.actor_id, self.action, self.subject, self.details)
+        return entry_hash(
+            prev_hash, self.created_at, self.actor_id, self.action, self.subject, self.details
+        )
 
 
 def entry_hash(
@@ -151,9 +153,15 @@ def count_entries(session: Session) -> int:
 
 
 @job_handler("audit.verify")
-def _verify_as_job(session: Session, progress: ProgressReporter, params: dict[str, Any]) -> dict[str, Any]:
+def _verify_as_job(
+    session: Session, progress: ProgressReporter, params: dict[str, Any]
+) -> dict[str, Any]:
     def report(done: int, total: int) -> None:
         progress(done * 100 // max(total, 1), f"{done} of {total} entries checked")
 
     result = verify_chain(session, report)
-    return {"checked": result.checked, "first_broken_id": result.first_broken_id, "reason": result.reason}
+    return {
+        "checked": result.checked,
+        "first_broken_id": result.first_broken_id,
+        "reason": result.reason,
+    }

@@ -14,7 +14,10 @@ from engage.security import STAFF_ROLES, Role
 def main() -> None:
     from engage import create_app
 
-    cli = FlaskGroup(create_app=lambda: create_app(), help="engage: participatory engagement for mission-oriented cities.")
+    cli = FlaskGroup(
+        create_app=lambda: create_app(),
+        help="engage: participatory engagement for mission-oriented cities.",
+    )
     cli.main(prog_name="engage")
 
 

@@ -15,7 +15,10 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "ENGAGE_DATABASE_URL": ("", "SQLAlchemy URL; default sqlite:///instance/engage.sqlite3"),
     "ENGAGE_JOB_RUNNER": ("thread", "thread (in the web process) or rq (separate workers)"),
     "ENGAGE_REDIS_URL": ("redis://127.0.0.1:6379/0", "Redis for the rq job runner"),
-    "ENGAGE_RATELIMIT_STORAGE_URL": ("memory://", "where sign-in attempts are counted; redis://… in production"),
+    "ENGAGE_RATELIMIT_STORAGE_URL": (
+        "memory://",
+        "where sign-in attempts are counted; redis://… in production",
+    ),
     "ENGAGE_MAIL_BACKEND": ("log", "log (write mail to the log), smtp, or memory (tests)"),
     "ENGAGE_MAIL_SENDER": ("engage@localhost", "From: address of outgoing mail"),
     "ENGAGE_SMTP_HOST": ("localhost", "SMTP server for the smtp mail backend"),

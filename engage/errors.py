@@ -13,10 +13,17 @@ from flask import Flask, render_template, request
 from flask_babel import gettext
 from werkzeug.exceptions import HTTPException
 
+from engage.i18n import N_
 
-def N_(message: str) -> str:
-    """Mark a message for translation without translating it yet (done where it is shown)."""
-    return message
+__all__ = [
+    "N_",
+    "Conflict",
+    "DomainError",
+    "Forbidden",
+    "Invalid",
+    "NotFound",
+    "register_error_pages",
+]
 
 
 class DomainError(Exception):
@@ -29,7 +36,7 @@ class DomainError(Exception):
         self.params = params
 
     def translated(self) -> str:
-        return gettext(self.message, **self.params)
+        return str(gettext(self.message, **self.params))
 
 
 class NotFound(DomainError):

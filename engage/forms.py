@@ -11,9 +11,9 @@ from flask_wtf import FlaskForm
 from wtforms import Field
 from wtforms.validators import ValidationError
 
-T = TypeVar("T")
-
 from engage.errors import DomainError
+
+T = TypeVar("T")
 
 
 def strip(value: Any) -> Any:
@@ -27,10 +27,15 @@ class BaseForm(FlaskForm):
         def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Field:
             filters = unbound_field.kwargs.get("filters", [])
             if strip not in filters and unbound_field.field_class.__name__ in {
-                "StringField", "TextAreaField", "EmailField", "URLField", "SearchField"
+                "StringField",
+                "TextAreaField",
+                "EmailField",
+                "URLField",
+                "SearchField",
             }:
                 unbound_field.kwargs["filters"] = [strip, *filters]
-            return unbound_field.bind(form=form, **options)
+            field: Field = unbound_field.bind(form=form, **options)
+            return field
 
     def show_domain_error(self, error: DomainError) -> None:
         """Put a service's refusal beside the field it is about (or above the form)."""

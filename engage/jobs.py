@@ -140,13 +140,17 @@ def execute(make_session: sessionmaker[Session], job_id: int) -> None:
             result = _HANDLERS[kind](work_session, report, params)
             work_session.commit()
         outcome: dict[str, Any] = {
-            "status": JobStatus.SUCCEEDED, "progress": 100, "result": result or {}
+            "status": JobStatus.SUCCEEDED,
+            "progress": 100,
+            "result": result or {},
         }
     except Exception as error:  # a failed job is recorded, not lost
         log.exception("job %s (%s) failed", job_id, kind)
         outcome = {"status": JobStatus.FAILED, "error": _describe(error)}
     with make_session() as session:
-        session.execute(sa.update(Job).where(Job.id == job_id).values(finished_at=utcnow(), **outcome))
+        session.execute(
+            sa.update(Job).where(Job.id == job_id).values(finished_at=utcnow(), **outcome)
+        )
         session.commit()
 
 

@@ -20,7 +20,9 @@ bp = Blueprint("pages", __name__)
 @public
 def home() -> str:
     staff = current_user.is_authenticated and current_user.has_role(Role.OFFICER)
-    return render_template("home.html", missions=missions.list_missions(db.session, include_drafts=staff))
+    return render_template(
+        "home.html", missions=missions.list_missions(db.session, include_drafts=staff)
+    )
 
 
 @bp.route("/jobs/<int:job_id>", methods=["GET"])
@@ -48,7 +50,9 @@ def audit_log() -> str:
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     entries = audit.list_entries(db.session, page=page)
     total = audit.count_entries(db.session)
-    return render_template("admin/audit.html", entries=entries, page=page, total=total, form=BaseForm())
+    return render_template(
+        "admin/audit.html", entries=entries, page=page, total=total, form=BaseForm()
+    )
 
 
 @bp.route("/admin/audit/verify", methods=["POST"])

@@ -48,13 +48,13 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         Base.metadata.create_all(engine)
         engine.dispose()
         return url
-    url: str = request.getfixturevalue("_postgres_schema")
-    engine = sa.create_engine(url)
+    postgres_url: str = request.getfixturevalue("_postgres_schema")
+    engine = sa.create_engine(postgres_url)
     tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
     with engine.begin() as connection:
         connection.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     engine.dispose()
-    return url
+    return postgres_url
 
 
 def test_config(database_url: str, **overrides: Any) -> dict[str, Any]:
@@ -72,9 +72,7 @@ def test_config(database_url: str, **overrides: Any) -> dict[str, Any]:
 
 
 @pytest.fixture
-def make_app(
-    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Any]:
+def make_app(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     """Build an app on the test database with extra settings (CSRF on, another runner, ...)."""
     monkeypatch.setenv("ENGAGE_INSTANCE_PATH", str(tmp_path / "instance"))
     apps: list[Flask] = []

@@ -121,9 +121,15 @@ def make_indicator(
     return indicator
 
 
-def make_project(session: Session, mission: Mission, *, name: str = "School Streets") -> MissionProject:
+def make_project(
+    session: Session, mission: Mission, *, name: str = "School Streets"
+) -> MissionProject:
     project = MissionProject(
-        mission=mission, name=name, lead_organisation="Highways", status=ProjectStatus.ACTIVE, description=""
+        mission=mission,
+        name=name,
+        lead_organisation="Highways",
+        status=ProjectStatus.ACTIVE,
+        description="",
     )
     session.add(project)
     session.commit()

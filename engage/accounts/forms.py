@@ -7,8 +7,7 @@ from wtforms import BooleanField, EmailField, Field, PasswordField, SelectMultip
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from engage.accounts.passwords import MAX_LENGTH, password_problem
-from engage.accounts.services import PASSWORD_MESSAGES
+from engage.accounts.passwords import MAX_LENGTH, MESSAGES, password_problem
 from engage.forms import BaseForm
 
 
@@ -24,7 +23,7 @@ class MeetsPasswordPolicy:
         name = (form[self.name_field].data or "") if self.name_field else ""
         problem = password_problem(field.data or "", email=email, display_name=name)
         if problem is not None:
-            raise ValidationError(_l(PASSWORD_MESSAGES[problem]))
+            raise ValidationError(_l(MESSAGES[problem]))
 
 
 def _email_field() -> EmailField:

@@ -67,6 +67,8 @@ class RoleGrant(Base):
     )
     role: Mapped[Role] = mapped_column(enum_column(Role, length=16), primary_key=True)
     granted_at: Mapped[datetime] = mapped_column(default=utcnow)
-    granted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    granted_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
 
     user: Mapped[User] = relationship(back_populates="role_grants", foreign_keys=[user_id])

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from engage import audit
 from engage.accounts.models import RoleGrant, User
+from engage.accounts.passwords import MESSAGES as PASSWORD_MESSAGES
 from engage.accounts.passwords import password_problem
 from engage.db import utcnow
 from engage.errors import N_, Conflict, Forbidden, Invalid, NotFound
@@ -23,12 +24,6 @@ _hasher = PasswordHasher()
 # Verified when the e-mail is unknown, so a sign-in takes as long whether or not the account exists.
 _DUMMY_HASH = _hasher.hash("not a real password, only here to spend the same time")
 
-PASSWORD_MESSAGES = {
-    "too_short": N_("Use at least 10 characters."),
-    "too_long": N_("Use at most 200 characters."),
-    "too_common": N_("This password is too common. Choose one that is harder to guess."),
-    "personal": N_("Do not use your e-mail address or name as your password."),
-}
 SIGN_IN_FAILED = N_("The e-mail address or password is not right.")
 EMAIL_TAKEN = N_("An account with this e-mail address already exists.")
 
@@ -90,7 +85,9 @@ def _add_user(session: Session, *, display_name: str, email: str, password: str)
     check_password_policy(password, email=email, display_name=display_name)
     if get_user_by_email(session, email) is not None:
         raise Conflict(EMAIL_TAKEN, field="email")
-    user = User(email=email, display_name=display_name.strip(), password_hash=hash_password(password))
+    user = User(
+        email=email, display_name=display_name.strip(), password_hash=hash_password(password)
+    )
     session.add(user)
     return user
 
@@ -175,7 +172,9 @@ def user_for_reset_token(session: Session, token: str, secret_key: str, max_age:
     return user
 
 
-def reset_password(session: Session, token: str, new: str, *, secret_key: str, max_age: int) -> User:
+def reset_password(
+    session: Session, token: str, new: str, *, secret_key: str, max_age: int
+) -> User:
     user = user_for_reset_token(session, token, secret_key, max_age)
     check_password_policy(new, email=user.email, display_name=user.display_name)
     user.password_hash = hash_password(new)
@@ -187,18 +186,27 @@ def reset_password(session: Session, token: str, new: str, *, secret_key: str, m
 # --- Staff roles ----------------------------------------------------------------------------
 
 
-def list_users(session: Session, *, search: str = "", page: int = 1, per_page: int = 50) -> list[User]:
+def list_users(
+    session: Session, *, search: str = "", page: int = 1, per_page: int = 50
+) -> list[User]:
     query = sa.select(User).order_by(User.display_name, User.id)
     if search.strip():
         pattern = f"%{search.strip().lower()}%"
-        query = query.where(sa.or_(User.email.like(pattern), sa.func.lower(User.display_name).like(pattern)))
+        query = query.where(
+            sa.or_(User.email.like(pattern), sa.func.lower(User.display_name).like(pattern))
+        )
     return list(session.scalars(query.offset((max(page, 1) - 1) * per_page).limit(per_page)))
 
 
 def set_roles(session: Session, user_id: int, roles: set[Role], *, actor: User | None) -> User:
     """Grant exactly ``roles`` (staff roles; residents need no grant)."""
     user = require_user(session, user_id)
-    if actor is not None and actor.id == user.id and Role.ADMIN in user.roles and Role.ADMIN not in roles:
+    if (
+        actor is not None
+        and actor.id == user.id
+        and Role.ADMIN in user.roles
+        and Role.ADMIN not in roles
+    ):
         raise Forbidden(N_("You cannot remove your own administrator role."))
     _grant_exactly(session, user, roles, actor=actor)
     session.commit()

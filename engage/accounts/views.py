@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Response as FlaskResponse
 from flask_babel import gettext as _
 from flask_limiter import RequestLimit
 from flask_login import current_user, login_user, logout_user
@@ -31,7 +32,7 @@ def _sign_in_email_key() -> str:
     return "sign-in:" + services.normalise_email(request.form.get("email", ""))[:254]
 
 
-def _sign_in_throttled(limit: RequestLimit) -> Response:
+def _sign_in_throttled(limit: RequestLimit) -> FlaskResponse:
     """The sign-in form again, with one message whether or not the account exists."""
     form = SignInForm()
     form.email.errors = [_("Too many sign-in attempts. Wait 15 minutes, then try again.")]
@@ -61,7 +62,12 @@ def register() -> str | Response:
 
 @bp.route("/sign-in", methods=["GET", "POST"])
 @public
-@limiter.limit(SIGN_IN_LIMIT_PER_ADDRESS, methods=["POST"], on_breach=_sign_in_throttled, scope="sign-in-address")
+@limiter.limit(
+    SIGN_IN_LIMIT_PER_ADDRESS,
+    methods=["POST"],
+    on_breach=_sign_in_throttled,
+    scope="sign-in-address",
+)
 @limiter.limit(
     SIGN_IN_LIMIT_PER_EMAIL,
     methods=["POST"],
@@ -73,7 +79,9 @@ def sign_in() -> str | Response:
     form = SignInForm()
     if form.validate_on_submit():
         try:
-            user = services.authenticate(db.session, form.email.data or "", form.password.data or "")
+            user = services.authenticate(
+                db.session, form.email.data or "", form.password.data or ""
+            )
         except DomainError as error:
             form.show_domain_error(error)
         else:
@@ -110,7 +118,10 @@ def request_reset() -> str | Response:
                 )
             )
         # The same answer whether or not the address has an account.
-        flash(_("If that address has an account, we have sent it a link to choose a new password."), "success")
+        flash(
+            _("If that address has an account, we have sent it a link to choose a new password."),
+            "success",
+        )
         return redirect(url_for("accounts.sign_in"))
     return render_template("accounts/request_reset.html", form=form)
 
@@ -121,7 +132,9 @@ def reset_password(token: str) -> str | Response:
     config = current_app.config
     form = NewPasswordForm()
     try:
-        services.user_for_reset_token(db.session, token, config["SECRET_KEY"], config["PASSWORD_RESET_MAX_AGE"])
+        services.user_for_reset_token(
+            db.session, token, config["SECRET_KEY"], config["PASSWORD_RESET_MAX_AGE"]
+        )
     except DomainError as error:
         flash(error.translated(), "error")
         return redirect(url_for("accounts.request_reset"))
@@ -169,7 +182,11 @@ def change_password() -> str | Response:
 
 
 def _role_choices() -> list[tuple[str, str]]:
-    labels = {Role.OFFICER: _("Engagement officer"), Role.EVALUATOR: _("Evaluator"), Role.ADMIN: _("Administrator")}
+    labels = {
+        Role.OFFICER: _("Engagement officer"),
+        Role.EVALUATOR: _("Evaluator"),
+        Role.ADMIN: _("Administrator"),
+    }
     return [(role.value, labels[role]) for role in STAFF_ROLES]
 
 
@@ -190,7 +207,12 @@ def edit_roles(user_id: int) -> str | Response:
     form = RolesForm(role_choices=_role_choices(), data={"roles": sorted(person.roles)})
     if form.validate_on_submit():
         try:
-            services.set_roles(db.session, user_id, {Role(value) for value in form.roles.data or []}, actor=current_user)
+            services.set_roles(
+                db.session,
+                user_id,
+                {Role(value) for value in form.roles.data or []},
+                actor=current_user,
+            )
         except DomainError as error:
             form.show_domain_error(error)
         else:

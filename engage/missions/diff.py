@@ -10,7 +10,7 @@ from typing import Literal
 Op = Literal["same", "added", "removed"]
 # Words and punctuation runs, each with its trailing spaces: "healthy:" becoming "healthy for"
 # then reads as one word kept and two added, not one word swapped for another.
-_TOKEN = re.compile(r"[\w'’-]+\s*|[^\w\s]+\s*|\s+")
+_TOKEN = re.compile(r"[\w'\u2019-]+\s*|[^\w\s]+\s*|\s+")
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,9 @@ def word_diff(old: str, new: str) -> list[Segment]:
     """
     before, after = tokens(old), tokens(new)
     # autojunk off: statements are short, and common words must still line up.
-    matcher = SequenceMatcher(a=[t.strip() for t in before], b=[t.strip() for t in after], autojunk=False)
+    matcher = SequenceMatcher(
+        a=[t.strip() for t in before], b=[t.strip() for t in after], autojunk=False
+    )
     segments: list[Segment] = []
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":

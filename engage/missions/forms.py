@@ -3,7 +3,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, FloatField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (
+    DateField,
+    FloatField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -65,18 +72,33 @@ def _enum_field(label: Any, enum_type: Any, labels: dict[Any, Any], **kwargs: An
 
 
 class MissionForm(BaseForm):
-    title = StringField(_l("Title"), validators=[DataRequired(_l("Give the mission a title.")), Length(max=200)])
+    title = StringField(
+        _l("Title"), validators=[DataRequired(_l("Give the mission a title.")), Length(max=200)]
+    )
     slug = StringField(
         _l("Web address"),
-        description=_l("Lower-case letters, digits and dashes. Leave empty to make one from the title."),
-        validators=[Optional(), Length(max=80), Regexp(r"^[a-z0-9-]+$", message=_l("Use lower-case letters, digits and dashes only."))],
+        description=_l(
+            "Lower-case letters, digits and dashes. Leave empty to make one from the title."
+        ),
+        validators=[
+            Optional(),
+            Length(max=80),
+            Regexp(r"^[a-z0-9-]+$", message=_l("Use lower-case letters, digits and dashes only.")),
+        ],
     )
     challenge = TextAreaField(
         _l("The challenge it answers"),
         validators=[DataRequired(_l("Describe the challenge.")), Length(max=5000)],
     )
-    team = StringField(_l("Owning team"), validators=[DataRequired(_l("Name the team that owns the mission.")), Length(max=120)])
-    target_date = DateField(_l("Target date"), validators=[Optional()], description=_l("When the mission should be achieved."))
+    team = StringField(
+        _l("Owning team"),
+        validators=[DataRequired(_l("Name the team that owns the mission.")), Length(max=120)],
+    )
+    target_date = DateField(
+        _l("Target date"),
+        validators=[Optional()],
+        description=_l("When the mission should be achieved."),
+    )
     status = _enum_field(_l("Status"), MissionStatus, MISSION_STATUS, default=MissionStatus.DRAFT)
 
 
@@ -90,7 +112,8 @@ class NewMissionForm(MissionForm):
 
 class StatementForm(BaseForm):
     text = TextAreaField(
-        _l("New statement"), validators=[DataRequired(_l("Write the new statement.")), Length(max=5000)]
+        _l("New statement"),
+        validators=[DataRequired(_l("Write the new statement.")), Length(max=5000)],
     )
     rationale = TextAreaField(
         _l("Why it changed"),
@@ -110,31 +133,44 @@ class StatementForm(BaseForm):
 
 
 class OutcomeForm(BaseForm):
-    title = StringField(_l("Outcome"), validators=[DataRequired(_l("Name the outcome.")), Length(max=200)])
+    title = StringField(
+        _l("Outcome"), validators=[DataRequired(_l("Name the outcome.")), Length(max=200)]
+    )
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
 
 
 class IndicatorForm(BaseForm):
-    name = StringField(_l("Indicator"), validators=[DataRequired(_l("Name the indicator.")), Length(max=200)])
+    name = StringField(
+        _l("Indicator"), validators=[DataRequired(_l("Name the indicator.")), Length(max=200)]
+    )
     unit = StringField(
-        _l("Unit"), description=_l("For example: %, µg/m³, trips per day."),
+        _l("Unit"),
+        description=_l("For example: %, µg/m³, trips per day."),
         validators=[DataRequired(_l("Give the unit.")), Length(max=40)],
     )
-    baseline = FloatField(_l("Baseline"), validators=[InputRequired(_l("Give the baseline value.")), Finite()])
-    target = FloatField(_l("Target"), validators=[InputRequired(_l("Give the target value.")), Finite()])
+    baseline = FloatField(
+        _l("Baseline"), validators=[InputRequired(_l("Give the baseline value.")), Finite()]
+    )
+    target = FloatField(
+        _l("Target"), validators=[InputRequired(_l("Give the target value.")), Finite()]
+    )
     direction = _enum_field(_l("Direction"), Direction, DIRECTION)
     latest_value = FloatField(_l("Latest value"), validators=[Optional(), Finite()])
     latest_value_on = DateField(_l("Measured on"), validators=[Optional()])
     latest_value_source = StringField(
-        _l("Source of the latest value"), validators=[Optional(), Length(max=300)],
+        _l("Source of the latest value"),
+        validators=[Optional(), Length(max=300)],
         description=_l("Where the figure comes from, so anyone can check it."),
     )
 
 
 class ProjectForm(BaseForm):
-    name = StringField(_l("Project"), validators=[DataRequired(_l("Name the project.")), Length(max=200)])
+    name = StringField(
+        _l("Project"), validators=[DataRequired(_l("Name the project.")), Length(max=200)]
+    )
     lead_organisation = StringField(
-        _l("Lead organisation"), validators=[DataRequired(_l("Name the lead organisation.")), Length(max=200)]
+        _l("Lead organisation"),
+        validators=[DataRequired(_l("Name the lead organisation.")), Length(max=200)],
     )
     status = _enum_field(_l("Status"), ProjectStatus, PROJECT_STATUS)
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
@@ -143,28 +179,46 @@ class ProjectForm(BaseForm):
 class RecommendationForm(BaseForm):
     source_kind = _enum_field(_l("Where it comes from"), RecommendationSourceKind, SOURCE_KIND)
     source_label = StringField(
-        _l("From"), description=_l("For example: Camden Citizens' Jury on Healthy Streets, 2026."),
+        _l("From"),
+        description=_l("For example: Camden Citizens' Jury on Healthy Streets, 2026."),
         validators=[DataRequired(_l("Say who made the recommendation.")), Length(max=200)],
     )
-    title = StringField(_l("Recommendation"), validators=[DataRequired(_l("Give the recommendation a short title.")), Length(max=200)])
-    text = TextAreaField(_l("Full text"), validators=[DataRequired(_l("Give the full text.")), Length(max=10000)])
-    received_on = DateField(_l("Received on"), validators=[DataRequired(_l("Give the date it was received."))])
+    title = StringField(
+        _l("Recommendation"),
+        validators=[DataRequired(_l("Give the recommendation a short title.")), Length(max=200)],
+    )
+    text = TextAreaField(
+        _l("Full text"), validators=[DataRequired(_l("Give the full text.")), Length(max=10000)]
+    )
+    received_on = DateField(
+        _l("Received on"), validators=[DataRequired(_l("Give the date it was received."))]
+    )
     response_due = DateField(
-        _l("Response due"), validators=[Optional()],
+        _l("Response due"),
+        validators=[Optional()],
         description=_l("Leave empty for the default: 8 weeks after it was received."),
     )
 
 
 class ResponseForm(BaseForm):
     decision = _enum_field(_l("Decision"), Decision, DECISION)
-    rationale = TextAreaField(_l("Reasons"), validators=[DataRequired(_l("Give the reasons for the decision.")), Length(max=10000)])
+    rationale = TextAreaField(
+        _l("Reasons"),
+        validators=[DataRequired(_l("Give the reasons for the decision.")), Length(max=10000)],
+    )
     responder_name = StringField(
-        _l("Responding on behalf of"), description=_l("The office or post that answers, shown to the public."),
+        _l("Responding on behalf of"),
+        description=_l("The office or post that answers, shown to the public."),
         validators=[DataRequired(_l("Say who is responding.")), Length(max=120)],
     )
-    responded_on = DateField(_l("Date of the response"), validators=[DataRequired(_l("Give the date of the response."))])
+    responded_on = DateField(
+        _l("Date of the response"), validators=[DataRequired(_l("Give the date of the response."))]
+    )
 
 
 class ImplementationUpdateForm(BaseForm):
     status = _enum_field(_l("Implementation status"), ImplementationStatus, IMPLEMENTATION_STATUS)
-    note = TextAreaField(_l("What happened"), validators=[DataRequired(_l("Describe the progress.")), Length(max=5000)])
+    note = TextAreaField(
+        _l("What happened"),
+        validators=[DataRequired(_l("Describe the progress.")), Length(max=5000)],
+    )

@@ -55,7 +55,9 @@ class Mission(Base):
     title: Mapped[str] = mapped_column(sa.String(200))
     challenge: Mapped[str] = mapped_column(sa.Text)
     target_date: Mapped[date | None]
-    status: Mapped[MissionStatus] = mapped_column(enum_column(MissionStatus), default=MissionStatus.DRAFT)
+    status: Mapped[MissionStatus] = mapped_column(
+        enum_column(MissionStatus), default=MissionStatus.DRAFT
+    )
     team: Mapped[str] = mapped_column(sa.String(120))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -106,7 +108,9 @@ class StatementSource(Base):
     __table_args__ = (sa.UniqueConstraint("version_id", "source_kind", "source_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    version_id: Mapped[int] = mapped_column(sa.ForeignKey("statement_versions.id", ondelete="CASCADE"))
+    version_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("statement_versions.id", ondelete="CASCADE")
+    )
     source_kind: Mapped[str] = mapped_column(sa.String(60))
     source_id: Mapped[int]
     label: Mapped[str] = mapped_column(sa.String(300))
@@ -118,7 +122,9 @@ class Outcome(Base):
     __tablename__ = "outcomes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    mission_id: Mapped[int] = mapped_column(sa.ForeignKey("missions.id", ondelete="CASCADE"), index=True)
+    mission_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("missions.id", ondelete="CASCADE"), index=True
+    )
     title: Mapped[str] = mapped_column(sa.String(200))
     description: Mapped[str] = mapped_column(sa.Text, default="")
 
@@ -132,7 +138,9 @@ class Indicator(Base):
     __tablename__ = "indicators"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    outcome_id: Mapped[int] = mapped_column(sa.ForeignKey("outcomes.id", ondelete="CASCADE"), index=True)
+    outcome_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("outcomes.id", ondelete="CASCADE"), index=True
+    )
     name: Mapped[str] = mapped_column(sa.String(200))
     unit: Mapped[str] = mapped_column(sa.String(40))
     baseline: Mapped[float]
@@ -158,10 +166,14 @@ class MissionProject(Base):
     __tablename__ = "mission_projects"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    mission_id: Mapped[int] = mapped_column(sa.ForeignKey("missions.id", ondelete="CASCADE"), index=True)
+    mission_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("missions.id", ondelete="CASCADE"), index=True
+    )
     name: Mapped[str] = mapped_column(sa.String(200))
     lead_organisation: Mapped[str] = mapped_column(sa.String(200))
-    status: Mapped[ProjectStatus] = mapped_column(enum_column(ProjectStatus), default=ProjectStatus.PLANNED)
+    status: Mapped[ProjectStatus] = mapped_column(
+        enum_column(ProjectStatus), default=ProjectStatus.PLANNED
+    )
     description: Mapped[str] = mapped_column(sa.Text, default="")
 
     mission: Mapped[Mission] = relationship(back_populates="projects")
@@ -173,15 +185,21 @@ class Recommendation(Base):
     __tablename__ = "recommendations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    mission_id: Mapped[int] = mapped_column(sa.ForeignKey("missions.id", ondelete="CASCADE"), index=True)
-    source_kind: Mapped[RecommendationSourceKind] = mapped_column(enum_column(RecommendationSourceKind))
+    mission_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("missions.id", ondelete="CASCADE"), index=True
+    )
+    source_kind: Mapped[RecommendationSourceKind] = mapped_column(
+        enum_column(RecommendationSourceKind)
+    )
     source_id: Mapped[int | None]
     source_label: Mapped[str] = mapped_column(sa.String(200))
     title: Mapped[str] = mapped_column(sa.String(200))
     text: Mapped[str] = mapped_column(sa.Text)
     received_on: Mapped[date]
     response_due: Mapped[date]
-    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     mission: Mapped[Mission] = relationship()
@@ -212,7 +230,9 @@ class RecommendationResponse(Base):
     decision: Mapped[Decision] = mapped_column(enum_column(Decision))
     rationale: Mapped[str] = mapped_column(sa.Text)
     responder_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
-    responder_name: Mapped[str] = mapped_column(sa.String(120))  # the office that answers, shown publicly
+    responder_name: Mapped[str] = mapped_column(
+        sa.String(120)
+    )  # the office that answers, shown publicly
     responded_on: Mapped[date]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

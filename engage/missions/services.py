@@ -137,7 +137,9 @@ def _unique_slug(session: Session, wanted: str, *, mission_id: int | None) -> st
     return wanted
 
 
-def create_mission(session: Session, values: MissionFields, statement: str, *, actor: User) -> Mission:
+def create_mission(
+    session: Session, values: MissionFields, statement: str, *, actor: User
+) -> Mission:
     """A new mission with its first statement version."""
     values.slug = _unique_slug(session, slugify(values.slug or values.title), mission_id=None)
     mission = Mission(**asdict(values))
@@ -177,11 +179,15 @@ def publish_statement_version(
     mission = get_mission(session, slug, include_drafts=True)
     current = mission.current_version
     if current is not None and current.text.strip() == text.strip():
-        raise Invalid(N_("This is the same as the current statement. Change the wording first."), field="text")
+        raise Invalid(
+            N_("This is the same as the current statement. Change the wording first."), field="text"
+        )
     offered = {ref.key: ref for ref in citable_sources(session, mission.id)}
     unknown = [key for key in source_keys if key not in offered]
     if unknown:
-        raise Invalid(N_("Some of the chosen sources are not available for this mission."), field="sources")
+        raise Invalid(
+            N_("Some of the chosen sources are not available for this mission."), field="sources"
+        )
     number = (current.number if current else 0) + 1
     version = StatementVersion(number=number, text=text, rationale=rationale, author_id=actor.id)
     version.sources = [
@@ -213,7 +219,9 @@ class _RecommendationSources:
 
     def citable(self, session: Session, mission_id: int) -> list[SourceRef]:
         rows = session.scalars(
-            sa.select(Recommendation).where(Recommendation.mission_id == mission_id).order_by(Recommendation.id)
+            sa.select(Recommendation)
+            .where(Recommendation.mission_id == mission_id)
+            .order_by(Recommendation.id)
         )
         return [SourceRef(self.kind, row.id, f"{row.source_label}: {row.title}") for row in rows]
 
@@ -256,7 +264,10 @@ def _check_indicator(values: IndicatorFields) -> None:
             field="direction",
         )
     if (values.latest_value is None) != (values.latest_value_on is None):
-        raise Invalid(N_("Give the latest value together with the date it was measured."), field="latest_value_on")
+        raise Invalid(
+            N_("Give the latest value together with the date it was measured."),
+            field="latest_value_on",
+        )
 
 
 def add_outcome(session: Session, slug: str, values: OutcomeFields, *, actor: User) -> Outcome:
@@ -269,7 +280,9 @@ def add_outcome(session: Session, slug: str, values: OutcomeFields, *, actor: Us
     return outcome
 
 
-def update_outcome(session: Session, outcome_id: int, values: OutcomeFields, *, actor: User) -> Outcome:
+def update_outcome(
+    session: Session, outcome_id: int, values: OutcomeFields, *, actor: User
+) -> Outcome:
     outcome = get_outcome(session, outcome_id)
     changed = _apply(outcome, values)
     if changed:
@@ -278,38 +291,52 @@ def update_outcome(session: Session, outcome_id: int, values: OutcomeFields, *, 
     return outcome
 
 
-def add_indicator(session: Session, outcome_id: int, values: IndicatorFields, *, actor: User) -> Indicator:
+def add_indicator(
+    session: Session, outcome_id: int, values: IndicatorFields, *, actor: User
+) -> Indicator:
     outcome = get_outcome(session, outcome_id)
     _check_indicator(values)
     indicator = Indicator(outcome=outcome, **asdict(values))
     session.add(indicator)
     session.flush()
-    audit.record(session, actor, "mission.indicator_added", f"indicator:{indicator.id}", asdict(values))
+    audit.record(
+        session, actor, "mission.indicator_added", f"indicator:{indicator.id}", asdict(values)
+    )
     session.commit()
     return indicator
 
 
-def update_indicator(session: Session, indicator_id: int, values: IndicatorFields, *, actor: User) -> Indicator:
+def update_indicator(
+    session: Session, indicator_id: int, values: IndicatorFields, *, actor: User
+) -> Indicator:
     indicator = get_indicator(session, indicator_id)
     _check_indicator(values)
     changed = _apply(indicator, values)
     if changed:
-        audit.record(session, actor, "mission.indicator_updated", f"indicator:{indicator.id}", changed)
+        audit.record(
+            session, actor, "mission.indicator_updated", f"indicator:{indicator.id}", changed
+        )
     session.commit()
     return indicator
 
 
-def add_project(session: Session, slug: str, values: ProjectFields, *, actor: User) -> MissionProject:
+def add_project(
+    session: Session, slug: str, values: ProjectFields, *, actor: User
+) -> MissionProject:
     mission = get_mission(session, slug, include_drafts=True)
     project = MissionProject(mission=mission, **asdict(values))
     session.add(project)
     session.flush()
-    audit.record(session, actor, "mission.project_added", f"project:{project.id}", {"name": project.name})
+    audit.record(
+        session, actor, "mission.project_added", f"project:{project.id}", {"name": project.name}
+    )
     session.commit()
     return project
 
 
-def update_project(session: Session, project_id: int, values: ProjectFields, *, actor: User) -> MissionProject:
+def update_project(
+    session: Session, project_id: int, values: ProjectFields, *, actor: User
+) -> MissionProject:
     project = get_project(session, project_id)
     changed = _apply(project, values)
     if changed:
@@ -337,7 +364,10 @@ def add_recommendation(
     mission = get_mission(session, slug, include_drafts=True)
     due = values.response_due or default_response_due(values.received_on)
     if due < values.received_on:
-        raise Invalid(N_("The response cannot be due before the recommendation was received."), field="response_due")
+        raise Invalid(
+            N_("The response cannot be due before the recommendation was received."),
+            field="response_due",
+        )
     recommendation = Recommendation(
         mission=mission,
         source_kind=values.source_kind,
@@ -373,7 +403,10 @@ def respond_to_recommendation(
     """Record the formal response; a second call amends it, and the audit log keeps both."""
     recommendation = get_recommendation(session, recommendation_id)
     if values.responded_on < recommendation.received_on:
-        raise Invalid(N_("The response cannot be dated before the recommendation was received."), field="responded_on")
+        raise Invalid(
+            N_("The response cannot be dated before the recommendation was received."),
+            field="responded_on",
+        )
     response = recommendation.response
     action = "recommendation.response_amended" if response else "recommendation.responded"
     if response is None:
@@ -404,12 +437,18 @@ def add_implementation_update(
 ) -> ImplementationUpdate:
     recommendation = get_recommendation(session, recommendation_id)
     if recommendation.response is None:
-        raise Invalid(N_("Record the formal response before implementation updates."), field="status")
+        raise Invalid(
+            N_("Record the formal response before implementation updates."), field="status"
+        )
     update = ImplementationUpdate(status=status, note=note, author_id=actor.id)
     recommendation.updates.append(update)
     session.flush()
     audit.record(
-        session, actor, "recommendation.update_added", f"recommendation:{recommendation.id}", {"status": status.value}
+        session,
+        actor,
+        "recommendation.update_added",
+        f"recommendation:{recommendation.id}",
+        {"status": status.value},
     )
     session.commit()
     return update

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import date
+from itertools import pairwise
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -70,7 +71,10 @@ def create() -> str | Response:
     if form.validate_on_submit():
         try:
             mission = services.create_mission(
-                db.session, form_values(form, services.MissionFields), form.statement.data or "", actor=current_user
+                db.session,
+                form_values(form, services.MissionFields),
+                form.statement.data or "",
+                actor=current_user,
             )
         except DomainError as error:
             form.show_domain_error(error)
@@ -85,7 +89,9 @@ def create() -> str | Response:
 def show(slug: str) -> str:
     mission = services.get_mission(db.session, slug, include_drafts=_staff())
     register = services.get_register(db.session, mission.id, date.today())
-    return render_template("missions/show.html", mission=mission, register=register, can_edit=_staff())
+    return render_template(
+        "missions/show.html", mission=mission, register=register, can_edit=_staff()
+    )
 
 
 @bp.route("/<slug>/edit", methods=["GET", "POST"])
@@ -115,10 +121,15 @@ def history(slug: str) -> str:
     mission = services.get_mission(db.session, slug, include_drafts=_staff())
     versions = list(reversed(mission.versions))
     diffs = {
-        newer.id: diff.word_diff(older.text, newer.text)
-        for newer, older in zip(versions, versions[1:], strict=False)
+        newer.id: diff.word_diff(older.text, newer.text) for newer, older in pairwise(versions)
     }
-    return render_template("missions/history.html", mission=mission, versions=versions, diffs=diffs, summary=diff.summary)
+    return render_template(
+        "missions/history.html",
+        mission=mission,
+        versions=versions,
+        diffs=diffs,
+        summary=diff.summary,
+    )
 
 
 @bp.route("/<slug>/statement/new", methods=["GET", "POST"])
@@ -158,10 +169,14 @@ def new_outcome(slug: str) -> str | Response:
     mission = services.get_mission(db.session, slug, include_drafts=True)
     form = OutcomeForm()
     if form.validate_on_submit():
-        services.add_outcome(db.session, slug, form_values(form, services.OutcomeFields), actor=current_user)
+        services.add_outcome(
+            db.session, slug, form_values(form, services.OutcomeFields), actor=current_user
+        )
         flash(_("Outcome added."), "success")
         return _mission_page(slug)
-    return render_template("missions/item_form.html", form=form, mission=mission, heading=_("Add an outcome"))
+    return render_template(
+        "missions/item_form.html", form=form, mission=mission, heading=_("Add an outcome")
+    )
 
 
 @bp.route("/outcomes/<int:outcome_id>/edit", methods=["GET", "POST"])
@@ -170,10 +185,14 @@ def edit_outcome(outcome_id: int) -> str | Response:
     outcome = services.get_outcome(db.session, outcome_id)
     form = OutcomeForm(obj=outcome)
     if form.validate_on_submit():
-        services.update_outcome(db.session, outcome_id, form_values(form, services.OutcomeFields), actor=current_user)
+        services.update_outcome(
+            db.session, outcome_id, form_values(form, services.OutcomeFields), actor=current_user
+        )
         flash(_("Outcome saved."), "success")
         return _mission_page(outcome.mission.slug)
-    return render_template("missions/item_form.html", form=form, mission=outcome.mission, heading=_("Edit outcome"))
+    return render_template(
+        "missions/item_form.html", form=form, mission=outcome.mission, heading=_("Edit outcome")
+    )
 
 
 @bp.route("/outcomes/<int:outcome_id>/indicators/new", methods=["GET", "POST"])
@@ -183,14 +202,21 @@ def new_indicator(outcome_id: int) -> str | Response:
     form = IndicatorForm()
     if form.validate_on_submit():
         try:
-            services.add_indicator(db.session, outcome_id, form_values(form, services.IndicatorFields), actor=current_user)
+            services.add_indicator(
+                db.session,
+                outcome_id,
+                form_values(form, services.IndicatorFields),
+                actor=current_user,
+            )
         except DomainError as error:
             form.show_domain_error(error)
         else:
             flash(_("Indicator added."), "success")
             return _mission_page(outcome.mission.slug)
     heading = _("Add an indicator to “%(outcome)s”", outcome=outcome.title)
-    return render_template("missions/item_form.html", form=form, mission=outcome.mission, heading=heading)
+    return render_template(
+        "missions/item_form.html", form=form, mission=outcome.mission, heading=heading
+    )
 
 
 @bp.route("/indicators/<int:indicator_id>/edit", methods=["GET", "POST"])
@@ -201,7 +227,10 @@ def edit_indicator(indicator_id: int) -> str | Response:
     if form.validate_on_submit():
         try:
             services.update_indicator(
-                db.session, indicator_id, form_values(form, services.IndicatorFields), actor=current_user
+                db.session,
+                indicator_id,
+                form_values(form, services.IndicatorFields),
+                actor=current_user,
             )
         except DomainError as error:
             form.show_domain_error(error)
@@ -209,7 +238,9 @@ def edit_indicator(indicator_id: int) -> str | Response:
             flash(_("Indicator saved."), "success")
             return _mission_page(indicator.outcome.mission.slug)
     mission = indicator.outcome.mission
-    return render_template("missions/item_form.html", form=form, mission=mission, heading=_("Edit indicator"))
+    return render_template(
+        "missions/item_form.html", form=form, mission=mission, heading=_("Edit indicator")
+    )
 
 
 @bp.route("/<slug>/projects/new", methods=["GET", "POST"])
@@ -218,10 +249,14 @@ def new_project(slug: str) -> str | Response:
     mission = services.get_mission(db.session, slug, include_drafts=True)
     form = ProjectForm()
     if form.validate_on_submit():
-        services.add_project(db.session, slug, form_values(form, services.ProjectFields), actor=current_user)
+        services.add_project(
+            db.session, slug, form_values(form, services.ProjectFields), actor=current_user
+        )
         flash(_("Project added to the portfolio."), "success")
         return _mission_page(slug)
-    return render_template("missions/item_form.html", form=form, mission=mission, heading=_("Add a project"))
+    return render_template(
+        "missions/item_form.html", form=form, mission=mission, heading=_("Add a project")
+    )
 
 
 @bp.route("/projects/<int:project_id>/edit", methods=["GET", "POST"])
@@ -230,10 +265,14 @@ def edit_project(project_id: int) -> str | Response:
     project = services.get_project(db.session, project_id)
     form = ProjectForm(obj=project)
     if form.validate_on_submit():
-        services.update_project(db.session, project_id, form_values(form, services.ProjectFields), actor=current_user)
+        services.update_project(
+            db.session, project_id, form_values(form, services.ProjectFields), actor=current_user
+        )
         flash(_("Project saved."), "success")
         return _mission_page(project.mission.slug)
-    return render_template("missions/item_form.html", form=form, mission=project.mission, heading=_("Edit project"))
+    return render_template(
+        "missions/item_form.html", form=form, mission=project.mission, heading=_("Edit project")
+    )
 
 
 # --- The register: you said, we did -----------------------------------------------------------
@@ -244,7 +283,9 @@ def edit_project(project_id: int) -> str | Response:
 def register(slug: str) -> str:
     mission = services.get_mission(db.session, slug, include_drafts=_staff())
     register = services.get_register(db.session, mission.id, date.today())
-    return render_template("missions/register.html", mission=mission, register=register, can_edit=_staff())
+    return render_template(
+        "missions/register.html", mission=mission, register=register, can_edit=_staff()
+    )
 
 
 @bp.route("/<slug>/recommendations/new", methods=["GET", "POST"])
@@ -255,14 +296,19 @@ def new_recommendation(slug: str) -> str | Response:
     if form.validate_on_submit():
         try:
             recommendation = services.add_recommendation(
-                db.session, slug, form_values(form, services.RecommendationFields), actor=current_user
+                db.session,
+                slug,
+                form_values(form, services.RecommendationFields),
+                actor=current_user,
             )
         except DomainError as error:
             form.show_domain_error(error)
         else:
             flash(_("Recommendation added to the register."), "success")
             return redirect(url_for("missions.recommendation", recommendation_id=recommendation.id))
-    return render_template("missions/item_form.html", form=form, mission=mission, heading=_("Add a recommendation"))
+    return render_template(
+        "missions/item_form.html", form=form, mission=mission, heading=_("Add a recommendation")
+    )
 
 
 @bp.route("/recommendations/<int:recommendation_id>", methods=["GET"])
@@ -274,7 +320,9 @@ def recommendation(recommendation_id: int) -> str:
     return _recommendation_page(item, response_form, update_form)
 
 
-def _recommendation_page(item: object, response_form: ResponseForm, update_form: ImplementationUpdateForm) -> str:
+def _recommendation_page(
+    item: object, response_form: ResponseForm, update_form: ImplementationUpdateForm
+) -> str:
     return render_template(
         "missions/recommendation.html",
         item=item,
@@ -292,7 +340,10 @@ def respond(recommendation_id: int) -> str | Response | tuple[str, int]:
     if form.validate_on_submit():
         try:
             services.respond_to_recommendation(
-                db.session, recommendation_id, form_values(form, services.ResponseFields), actor=current_user
+                db.session,
+                recommendation_id,
+                form_values(form, services.ResponseFields),
+                actor=current_user,
             )
         except DomainError as error:
             form.show_domain_error(error)
@@ -310,7 +361,11 @@ def add_update(recommendation_id: int) -> str | Response | tuple[str, int]:
     if form.validate_on_submit():
         try:
             services.add_implementation_update(
-                db.session, recommendation_id, status=form.status.data, note=form.note.data or "", actor=current_user
+                db.session,
+                recommendation_id,
+                status=form.status.data,
+                note=form.note.data or "",
+                actor=current_user,
             )
         except DomainError as error:
             form.show_domain_error(error)
