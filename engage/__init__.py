@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask, request
 from flask_babel import get_locale, gettext
 from flask_wtf.csrf import CSRFError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,6 +38,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config["SQLALCHEMY_ENGINES"] = {
         "default": {"url": url, "pool_pre_ping": not url.startswith("sqlite")}
     }
+
+    if app.config["PROXY_COUNT"]:
+        # Behind a proxy, the client's address (which sign-in limits count) is in X-Forwarded-For.
+        hops = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
     db.init_app(app)
     csrf.init_app(app)

@@ -13,6 +13,7 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "ENGAGE_ENV": ("development", "development or production (production turns on secure cookies)"),
     "ENGAGE_SECRET_KEY": ("", "signs sessions, CSRF and reset tokens; required in production"),
     "ENGAGE_DATABASE_URL": ("", "SQLAlchemy URL; default sqlite:///instance/engage.sqlite3"),
+    "ENGAGE_INSTANCE_PATH": ("", "folder for the SQLite file and the development secret; default instance/"),
     "ENGAGE_JOB_RUNNER": ("thread", "thread (in the web process) or rq (separate workers)"),
     "ENGAGE_REDIS_URL": ("redis://127.0.0.1:6379/0", "Redis for the rq job runner"),
     "ENGAGE_RATELIMIT_STORAGE_URL": (
@@ -28,6 +29,8 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "ENGAGE_SMTP_STARTTLS": ("true", "use STARTTLS"),
     "ENGAGE_BASE_URL": ("http://127.0.0.1:5000", "public address, used in links sent by e-mail"),
     "ENGAGE_DEFAULT_LOCALE": ("en", "language shown when the browser asks for none we have"),
+    "ENGAGE_PROXY_COUNT": ("0", "reverse proxies in front of the app whose X-Forwarded-* headers to trust"),
+    "ENGAGE_SOURCE_URL": ("", "where users can get this deployment's source code (AGPL section 13)"),
 }
 
 
@@ -69,6 +72,8 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[st
         "SMTP_STARTTLS": _flag(_env("ENGAGE_SMTP_STARTTLS")),
         "BASE_URL": _env("ENGAGE_BASE_URL"),
         "BABEL_DEFAULT_LOCALE": _env("ENGAGE_DEFAULT_LOCALE"),
+        "PROXY_COUNT": int(_env("ENGAGE_PROXY_COUNT")),
+        "SOURCE_URL": _env("ENGAGE_SOURCE_URL"),
         "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent / "translations"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

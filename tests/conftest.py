@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 import sqlalchemy as sa
@@ -22,6 +22,14 @@ from tests.factories import DEFAULT_PASSWORD
 POSTGRES_URL = os.environ.get("ENGAGE_TEST_DATABASE_URL", "")
 REDIS_URL = os.environ.get("ENGAGE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 DATABASES = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
+
+
+def service_missing(reason: str) -> NoReturn:
+    """Skip a test whose browser or server is missing on a developer's machine; fail in CI,
+    which installs them all, so a missing service never passes silently there."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (CI must provide it)")
+    pytest.skip(reason)
 
 
 @pytest.fixture(scope="session")
@@ -69,6 +77,9 @@ def test_config(database_url: str, **overrides: Any) -> dict[str, Any]:
     }
     config.update(overrides)
     return config
+
+
+test_config.__test__ = False  # type: ignore[attr-defined]  # a helper, not a test, when imported
 
 
 @pytest.fixture

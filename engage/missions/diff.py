@@ -37,7 +37,16 @@ def word_diff(old: str, new: str) -> list[Segment]:
     segments: list[Segment] = []
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
-            _append(segments, "same", "".join(after[j1:j2]))
+            # Equal words may be followed by different spaces; keep both, so the segments
+            # still spell out the old text as well as the new one.
+            for old_token, new_token in zip(before[i1:i2], after[j1:j2], strict=True):
+                word = new_token.rstrip()
+                if old_token == new_token:
+                    _append(segments, "same", new_token)
+                else:
+                    _append(segments, "same", word)
+                    _append(segments, "removed", old_token[len(word) :])
+                    _append(segments, "added", new_token[len(word) :])
             continue
         if tag in ("delete", "replace"):
             _append(segments, "removed", "".join(before[i1:i2]))
