@@ -13,7 +13,10 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "ENGAGE_ENV": ("development", "development or production (production turns on secure cookies)"),
     "ENGAGE_SECRET_KEY": ("", "signs sessions, CSRF and reset tokens; required in production"),
     "ENGAGE_DATABASE_URL": ("", "SQLAlchemy URL; default sqlite:///instance/engage.sqlite3"),
-    "ENGAGE_INSTANCE_PATH": ("", "folder for the SQLite file and the development secret; default instance/"),
+    "ENGAGE_INSTANCE_PATH": (
+        "",
+        "folder for the SQLite file and the development secret; default instance/",
+    ),
     "ENGAGE_JOB_RUNNER": ("thread", "thread (in the web process) or rq (separate workers)"),
     "ENGAGE_REDIS_URL": ("redis://127.0.0.1:6379/0", "Redis for the rq job runner"),
     "ENGAGE_RATELIMIT_STORAGE_URL": (
@@ -29,8 +32,14 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "ENGAGE_SMTP_STARTTLS": ("true", "use STARTTLS"),
     "ENGAGE_BASE_URL": ("http://127.0.0.1:5000", "public address, used in links sent by e-mail"),
     "ENGAGE_DEFAULT_LOCALE": ("en", "language shown when the browser asks for none we have"),
-    "ENGAGE_PROXY_COUNT": ("0", "reverse proxies in front of the app whose X-Forwarded-* headers to trust"),
-    "ENGAGE_SOURCE_URL": ("", "where users can get this deployment's source code (AGPL section 13)"),
+    "ENGAGE_PROXY_COUNT": (
+        "0",
+        "reverse proxies in front of the app whose X-Forwarded-* headers to trust",
+    ),
+    "ENGAGE_SOURCE_URL": (
+        "",
+        "where users can get this deployment's source code (AGPL section 13)",
+    ),
 }
 
 

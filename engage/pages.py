@@ -8,6 +8,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from engage import audit, jobs
+from engage.accounts import services as accounts
 from engage.extensions import db
 from engage.forms import BaseForm
 from engage.missions import services as missions

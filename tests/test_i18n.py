@@ -23,8 +23,21 @@ POT = PROJECT_ROOT / "engage" / "translations" / "messages.pot"
 def _extract(target: Path) -> None:
     subprocess.run(
         [
-            sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg",
-            "-k", "N_", "-k", "_l", "--no-location", "--sort-output", "-o", str(target), ".",
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "N_",
+            "-k",
+            "_l",
+            "--no-location",
+            "--sort-output",
+            "-o",
+            str(target),
+            ".",
         ],
         cwd=PROJECT_ROOT,
         check=True,
@@ -72,7 +85,9 @@ class _BareText(HTMLParser):
             self.found.append(data.strip())
 
 
-TEMPLATES = sorted(p.relative_to(PROJECT_ROOT / "templates") for p in (PROJECT_ROOT / "templates").rglob("*.html"))
+TEMPLATES = sorted(
+    p.relative_to(PROJECT_ROOT / "templates") for p in (PROJECT_ROOT / "templates").rglob("*.html")
+)
 
 
 @pytest.mark.parametrize("template", TEMPLATES, ids=[str(t) for t in TEMPLATES])
@@ -83,7 +98,9 @@ def test_templates_have_no_untranslated_text(template: Path) -> None:
     parser = _BareText()
     parser.feed(bare)
     # The brand name is not translated.
-    leftovers = [text for text in parser.found if re.search(r"[A-Za-z]{2}", text.replace("engage", ""))]
+    leftovers = [
+        text for text in parser.found if re.search(r"[A-Za-z]{2}", text.replace("engage", ""))
+    ]
     assert not leftovers, f"untranslated text in {template}: {leftovers}"
 
 
@@ -110,7 +127,9 @@ def test_a_compiled_translation_is_shown_to_people_who_ask_for_it(
 ) -> None:
     app = _french_app(tmp_path, monkeypatch)
     client = app.test_client()
-    french = client.get("/sign-in", headers={"Accept-Language": "fr-FR,fr;q=0.9"}).get_data(as_text=True)
+    french = client.get("/sign-in", headers={"Accept-Language": "fr-FR,fr;q=0.9"}).get_data(
+        as_text=True
+    )
     english = client.get("/sign-in", headers={"Accept-Language": "en-GB"}).get_data(as_text=True)
     assert "Se connecter" in french and 'lang="fr"' in french
     assert "Se connecter" not in english and "Sign in" in english

@@ -53,6 +53,13 @@ def require_user(session: Session, user_id: int) -> User:
     return user
 
 
+def display_names(session: Session, user_ids: set[int]) -> dict[int, str]:
+    if not user_ids:
+        return {}
+    rows = session.execute(sa.select(User.id, User.display_name).where(User.id.in_(user_ids)))
+    return {user_id: name for user_id, name in rows}
+
+
 def get_user_by_email(session: Session, email: str) -> User | None:
     return session.scalar(sa.select(User).where(User.email == normalise_email(email)))
 

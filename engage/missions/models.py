@@ -2,11 +2,15 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engage.db import Base, enum_column, utcnow
+
+if TYPE_CHECKING:
+    from engage.accounts.models import User
 
 
 class MissionStatus(enum.StrEnum):
@@ -92,6 +96,8 @@ class StatementVersion(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     mission: Mapped[Mission] = relationship(back_populates="versions")
+    # By class name: accounts sits below missions, and the mapper resolves it without an import.
+    author: Mapped[User | None] = relationship("User")
     sources: Mapped[list[StatementSource]] = relationship(
         back_populates="version", order_by="StatementSource.id", cascade="all, delete-orphan"
     )
