@@ -51,8 +51,11 @@ def audit_log() -> str:
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     entries = audit.list_entries(db.session, page=page)
     total = audit.count_entries(db.session)
+    actors = accounts.display_names(
+        db.session, {e.actor_id for e in entries if e.actor_id is not None}
+    )
     return render_template(
-        "admin/audit.html", entries=entries, page=page, total=total, form=BaseForm()
+        "admin/audit.html", entries=entries, page=page, total=total, actors=actors, form=BaseForm()
     )
 
 
