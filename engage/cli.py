@@ -52,8 +52,11 @@ def demo_command(context: click.Context, host: str, port: int, no_serve: bool) -
         for role, (email, password) in created.items():
             click.echo(f"  {role:<10} {email:<34} {password}")
     if not no_serve:
+        from werkzeug.serving import run_simple
+
         click.echo(f"Serving the demo on http://{host}:{port}/ (Ctrl+C to stop)")
-        app.run(host=host, port=port, debug=False, use_reloader=False)
+        # Not app.run(): Flask ignores it inside a CLI command.
+        run_simple(host, port, app, threaded=True)
 
 
 @click.group("db")
