@@ -19,6 +19,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from engage import errors, jobs, mail, security
     from engage.accounts import services as accounts
     from engage.accounts.views import bp as accounts_bp
+    from engage.db import begin_without_write_lock
     from engage.extensions import babel, csrf, db, limiter, login_manager
     from engage.missions.views import bp as missions_bp
     from engage.pages import bp as pages_bp
@@ -52,16 +53,25 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     @login_manager.user_loader
     def load_user(user_id: str) -> Any:
-        return accounts.get_user(db.session, int(user_id)) if user_id.isdigit() else None
+        user = accounts.get_user(db.session, int(user_id)) if user_id.isdigit() else None
+        # Flask-Login checks is_active only when signing in; a deactivated account's session ends.
+        return user if user is not None and user.is_active else None
 
     app.extensions["engage.jobs"] = jobs.make_runner(app)
     app.extensions["engage.mail"] = mail.make_backend(app)
 
+    security.install_url_converters(app)
     for blueprint in (pages_bp, accounts_bp, missions_bp):
         app.register_blueprint(blueprint)
     undeclared = security.undeclared_endpoints(app)
     if undeclared:
         raise RuntimeError(f"routes without an access rule: {', '.join(undeclared)}")
+
+    @app.before_request
+    def reads_take_no_write_lock() -> None:
+        if request.method in ("GET", "HEAD", "OPTIONS"):  # state changes only by POST
+            begin_without_write_lock(db.session)
+
     app.before_request(security.enforce_access)
     app.after_request(security.add_security_headers)
     errors.register_error_pages(app)

@@ -6,7 +6,7 @@ import sys
 
 import click
 from flask import Flask
-from flask.cli import FlaskGroup
+from flask.cli import AppGroup, FlaskGroup, with_appcontext
 
 from engage.security import STAFF_ROLES, Role
 
@@ -34,6 +34,7 @@ def register_commands(app: Flask) -> None:
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--no-serve", is_flag=True, help="Prepare the database and demo data, then stop.")
 @click.pass_context
+@with_appcontext
 def demo_command(context: click.Context, host: str, port: int, no_serve: bool) -> None:
     """Create and migrate the database, seed a demo city (once), and serve it."""
     from flask import current_app
@@ -59,7 +60,7 @@ def demo_command(context: click.Context, host: str, port: int, no_serve: bool) -
         run_simple(host, port, app, threaded=True)
 
 
-@click.group("db")
+@click.group("db", cls=AppGroup)
 def db_group() -> None:
     """Database schema migrations."""
 
@@ -86,7 +87,7 @@ def db_downgrade(revision: str) -> None:
     schema.downgrade(current_app._get_current_object(), revision)  # type: ignore[attr-defined]
 
 
-@click.group("users")
+@click.group("users", cls=AppGroup)
 def users_group() -> None:
     """Accounts."""
 
@@ -123,7 +124,7 @@ def users_create(email: str, display_name: str, roles: tuple[str, ...], password
     click.echo(f"Created account {user.id} for {user.email} ({granted}).")
 
 
-@click.group("audit")
+@click.group("audit", cls=AppGroup)
 def audit_group() -> None:
     """The hash-chained audit log."""
 
@@ -132,8 +133,10 @@ def audit_group() -> None:
 def audit_verify() -> None:
     """Recompute the chain; name the first broken entry (exit status 1 if any)."""
     from engage import audit
+    from engage.db import begin_without_write_lock
     from engage.extensions import db
 
+    begin_without_write_lock(db.session)
     report = audit.verify_chain(db.session)
     if report.intact:
         click.echo(f"Audit log intact: {report.checked} entries verified.")
@@ -145,6 +148,7 @@ def audit_verify() -> None:
 
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+@with_appcontext
 def worker_command(burst: bool) -> None:
     """Run an RQ worker for engage jobs (needs ENGAGE_JOB_RUNNER=rq)."""
     from flask import current_app

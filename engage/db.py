@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session
 
 # Same constraint names on SQLite and PostgreSQL, so migrations can refer to them by name.
 NAMING_CONVENTION = {
@@ -78,6 +78,13 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
         cursor.close()
 
 
+def begin_without_write_lock(session: Session) -> None:
+    """Begin the session's next transaction without SQLite's write lock, for work that only
+    reads (a page, a report, a long check), so it never makes writers wait. Call it before the
+    session's first query; it changes nothing on PostgreSQL."""
+    session.connection(execution_options={"sqlite_deferred": True})
+
+
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(connection: sa.Connection) -> None:
     """Start SQLite transactions with BEGIN IMMEDIATE.
@@ -85,8 +92,8 @@ def _sqlite_begin(connection: sa.Connection) -> None:
     A deferred SQLite transaction that reads and then writes fails at once with "database is
     locked" when another process wrote in between, whatever the busy timeout. Taking the write
     lock up front makes concurrent writers queue (up to the busy timeout) instead of failing, so
-    simultaneous submissions are all stored. Long read-only work opts out with the execution
-    option ``sqlite_deferred=True``.
+    simultaneous submissions are all stored. Read-only work opts out through
+    ``begin_without_write_lock``: every GET request does, as state changes only by POST.
     """
     if connection.dialect.name == "sqlite":
         deferred = connection.get_execution_options().get("sqlite_deferred", False)

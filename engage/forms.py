@@ -17,11 +17,17 @@ T = TypeVar("T")
 
 
 def strip(value: Any) -> Any:
-    return value.strip() if isinstance(value, str) else value
+    """Surrounding spaces removed. NUL characters, which no one types and PostgreSQL cannot
+    store, are refused (a ValueError from a filter becomes the field's error)."""
+    if not isinstance(value, str):
+        return value
+    if "\x00" in value:
+        raise ValueError(_l("Remove the invisible control character (NUL) from this text."))
+    return value.strip()
 
 
 class BaseForm(FlaskForm):
-    """Strips surrounding spaces from every text field."""
+    """Strips surrounding spaces from every text field and refuses NUL characters."""
 
     class Meta:
         def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Field:

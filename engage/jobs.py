@@ -5,9 +5,11 @@ runner. ``ThreadRunner`` (the default) runs it in a worker thread of the web pro
 the embedded SQLite set-up needs. ``RQRunner`` hands the job id to RQ on Redis, and ``engage worker``
 processes, on this machine or others, run it against the same database.
 
-A handler receives a session, a context for reporting progress and the job's parameters, and
+A handler receives a session, a callable for reporting progress and the job's parameters, and
 returns a JSON-able result. Progress is written in its own short transaction so a page can show it
-while the work goes on; on SQLite a handler that writes should commit before reporting progress.
+while the work goes on. The handler's session begins without SQLite's write lock, so long reads
+never block the site; a handler that writes should read, ``session.commit()``, then write, and
+commit again before reporting progress.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
-from engage.db import Base, enum_column, utcnow
+from engage.db import Base, begin_without_write_lock, enum_column, utcnow
 from engage.errors import N_, Forbidden, NotFound
 from engage.security import Role
 
@@ -100,8 +102,10 @@ def start_job(
         raise ValueError(f"no handler for job kind {kind!r}")
     job = Job(kind=kind, params=params, created_by_id=actor.id if actor else None, message="")
     session.add(job)
+    session.flush()
+    job_id = job.id  # read before commit: reloading after it would open a new transaction
     session.commit()
-    runner.submit(job.id)
+    runner.submit(job_id)
     return job
 
 
@@ -136,7 +140,7 @@ def execute(make_session: sessionmaker[Session], job_id: int) -> None:
 
     try:
         with make_session() as work_session:
-            work_session.connection(execution_options={"sqlite_deferred": True})
+            begin_without_write_lock(work_session)
             result = _HANDLERS[kind](work_session, report, params)
             work_session.commit()
         outcome: dict[str, Any] = {

@@ -48,7 +48,8 @@ def job_status(job_id: int) -> Response:
 @bp.route("/admin/audit", methods=["GET"])
 @roles_required(Role.ADMIN)
 def audit_log() -> str:
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    # Bounded: a huge page number would overflow the database's OFFSET.
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), 100_000)
     entries = audit.list_entries(db.session, page=page)
     total = audit.count_entries(db.session)
     actors = accounts.display_names(

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, abort, current_app, redirect, request, url_for
 from flask_login import current_user
+from werkzeug.routing import IntegerConverter, Map, UnicodeConverter
 from werkzeug.wrappers import Response
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -135,3 +136,30 @@ def safe_next_url(target: str | None, fallback: str) -> str:
     if "\\" in target:
         return fallback
     return target
+
+
+# --- URL arguments that can reach the database ----------------------------------------------
+# Installed by create_app before any route, so an address the database cannot compare with is
+# simply not found instead of failing with a server error.
+
+MAX_ID = 2**31 - 1  # ids are INTEGER columns
+
+
+class IdConverter(IntegerConverter):
+    """``<int:…>`` without numbers too large for an INTEGER column."""
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+class TextConverter(UnicodeConverter):
+    """The default ``<name>`` converter without NUL, which PostgreSQL cannot compare."""
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
+        super().__init__(map, *args, **kwargs)
+        self.regex = self.regex.replace("[^/]", "[^/\\x00]")
+
+
+def install_url_converters(app: Flask) -> None:
+    app.url_map.converters.update(int=IdConverter, default=TextConverter, string=TextConverter)

@@ -10,7 +10,7 @@ from typing import Any, NoReturn
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, request_started
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy.orm import Session
 
@@ -110,8 +110,23 @@ def app(make_app: Any) -> Flask:
 
 @pytest.fixture
 def session(app: Flask) -> Iterator[Session]:
+    """The test's own session, outside any app context, as another process would hold one.
+
+    Were it the app's request-bound session, the test would keep an app context pushed and every
+    client request would reuse it: its ``g`` (with the user Flask-Login cached), its session, and
+    no teardown between requests. Before each request this session ends its transaction, so on
+    SQLite it never holds the write lock the request needs.
+    """
     with app.app_context():
-        yield db.session
+        own = db.sessionmaker()
+
+    def let_go(sender: Flask, **extra: Any) -> None:
+        own.rollback()
+
+    request_started.connect(let_go, app, weak=False)
+    yield own
+    request_started.disconnect(let_go, app)
+    own.close()
 
 
 @pytest.fixture

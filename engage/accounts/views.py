@@ -195,7 +195,8 @@ def _role_choices() -> list[tuple[str, str]]:
 def users() -> str:
     form = UserSearchForm(request.args)
     search = form.q.data if form.validate() else ""
-    page = request.args.get("page", 1, type=int) or 1
+    # Bounded: a huge page number would overflow the database's OFFSET.
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), 100_000)
     people = services.list_users(db.session, search=search or "", page=page)
     return render_template("accounts/users.html", form=form, users=people, page=page)
 

@@ -11,6 +11,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # newer than the stubs
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -63,8 +64,8 @@ REGISTER_STATUS = {
 }
 
 
-def _choices(labels: dict[Any, Any]) -> list[tuple[Any, Any]]:
-    return list(labels.items())
+def _choices(labels: dict[Any, Any]) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in labels.items()]
 
 
 def _enum_field(label: Any, enum_type: Any, labels: dict[Any, Any], **kwargs: Any) -> SelectField:
@@ -129,7 +130,7 @@ class StatementForm(BaseForm):
 
     def __init__(self, *args: Any, source_choices: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.sources.choices = source_choices
+        self.sources.choices = [SelectChoice(key, label) for key, label in source_choices]
 
 
 class OutcomeForm(BaseForm):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
 
 from engage.missions.diff import Segment, summary, word_diff
@@ -47,7 +49,8 @@ def test_a_replaced_word_shows_what_went_before_what_came() -> None:
 
 def test_punctuation_stays_apart_from_the_word_before_it() -> None:
     segments = word_diff(
-        "every street will be healthy: clean air", "every street will be healthy for everyone: clean air"
+        "every street will be healthy: clean air",
+        "every street will be healthy for everyone: clean air",
     )
     assert [s.op for s in segments] == ["same", "added", "same"]
     assert segments[0].text.endswith("healthy")
@@ -90,14 +93,15 @@ def test_segments_spell_out_both_texts(old: str, new: str) -> None:
     assert new_text(segments) == new
     assert old_text(segments) == old
     assert all(segment.text for segment in segments), "no empty segments"
-    assert all(a.op != b.op for a, b in zip(segments, segments[1:], strict=False)), (
+    assert all(a.op != b.op for a, b in pairwise(segments)), (
         "neighbouring segments of one kind are merged"
     )
 
 
 def test_summary_counts_words_added_and_removed() -> None:
     segments = word_diff(
-        "safe crossings near every school", "safe and quick crossings near every school and care home"
+        "safe crossings near every school",
+        "safe and quick crossings near every school and care home",
     )
     assert summary(segments) == (5, 0)
     segments = word_diff("one two three four", "one four five")
