@@ -108,19 +108,31 @@ class ChainReport:
     checked: int
     first_broken_id: int | None
     reason: str | None
+    head_hash: str | None = None
+    # None when no anchor was asked about.
+    anchor_found: bool | None = None
 
     @property
     def intact(self) -> bool:
-        return self.first_broken_id is None
+        return self.first_broken_id is None and self.anchor_found is not False
 
 
 def verify_chain(
-    session: Session, progress: Callable[[int, int], None] | None = None
+    session: Session,
+    progress: Callable[[int, int], None] | None = None,
+    *,
+    anchor: str | None = None,
 ) -> ChainReport:
-    """Recompute every link in order; report the first entry whose link or content is wrong."""
+    """Recompute every link in order; report the first entry whose link or content is wrong.
+
+    A chain can only vouch for itself: whoever controls the database could rewrite its newest
+    entries, or cut them off, and rehash. ``anchor`` is a head hash recorded earlier outside the
+    database (printed by ``engage audit verify``); the chain must still contain it.
+    """
     total = session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)) or 0
     expected_prev = GENESIS_HASH
     checked = 0
+    anchor_found = False
     rows = session.scalars(
         sa.select(AuditEntry).order_by(AuditEntry.id).execution_options(yield_per=500)
     )
@@ -131,10 +143,12 @@ def verify_chain(
         if recomputed != entry.entry_hash:
             return ChainReport(checked, entry.id, "its content was changed after it was written")
         expected_prev = entry.entry_hash
+        anchor_found = anchor_found or entry.entry_hash == anchor
         checked += 1
         if progress is not None and checked % 500 == 0:
             progress(checked, total)
-    return ChainReport(checked, None, None)
+    head = expected_prev if checked else None
+    return ChainReport(checked, None, None, head, anchor_found if anchor is not None else None)
 
 
 def list_entries(session: Session, *, page: int, per_page: int = 50) -> list[AuditEntry]:

@@ -130,20 +130,35 @@ def audit_group() -> None:
 
 
 @audit_group.command("verify")
-def audit_verify() -> None:
+@click.option(
+    "--anchor",
+    metavar="HASH",
+    help="A head hash printed by an earlier run and kept outside the database; it must still be in the chain.",
+)
+def audit_verify(anchor: str | None) -> None:
     """Recompute the chain; name the first broken entry (exit status 1 if any)."""
     from engage import audit
     from engage.db import begin_without_write_lock
     from engage.extensions import db
 
     begin_without_write_lock(db.session)
-    report = audit.verify_chain(db.session)
-    if report.intact:
-        click.echo(f"Audit log intact: {report.checked} entries verified.")
-        return
-    click.echo(f"Audit log broken at entry {report.first_broken_id}: {report.reason}.", err=True)
-    click.echo(f"{report.checked} entries before it verified.", err=True)
-    sys.exit(1)
+    report = audit.verify_chain(db.session, anchor=anchor)
+    if report.first_broken_id is not None:
+        click.echo(
+            f"Audit log broken at entry {report.first_broken_id}: {report.reason}.", err=True
+        )
+        click.echo(f"{report.checked} entries before it verified.", err=True)
+        sys.exit(1)
+    if report.anchor_found is False:
+        click.echo(
+            f"Audit log does not contain the anchor {anchor}: entries up to it were rewritten or removed.",
+            err=True,
+        )
+        sys.exit(1)
+    click.echo(f"Audit log intact: {report.checked} entries verified.")
+    if report.head_hash:
+        click.echo(f"Chain head: {report.head_hash}")
+        click.echo("Keep this hash outside the database; --anchor checks it later.")
 
 
 @click.command("worker")

@@ -13,7 +13,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy.orm import Session
 
 from engage import audit
-from engage.audit import GENESIS_HASH, AuditEntry
+from engage.audit import GENESIS_HASH, AuditEntry, verify_chain
 from engage.jobs import Job, JobStatus
 from engage.security import Role
 from tests.conftest import AuthActions
@@ -197,3 +197,23 @@ def test_admins_see_the_log_and_start_a_verification_job(
     assert "The audit log is intact: 3 entries verified." in client.get(f"/jobs/{job_id}").get_data(
         as_text=True
     )
+
+
+def test_an_anchor_kept_outside_the_database_exposes_a_rewritten_end(
+    app: Flask, session: Session
+) -> None:
+    first = audit.record(session, None, "mission.created", "mission:1")
+    audit.record(session, None, "mission.updated", "mission:1")
+    session.commit()
+    anchor = verify_chain(session).head_hash
+    assert anchor is not None and verify_chain(session, anchor=anchor).intact
+
+    # Cut off the newest entry: the chain still links up, but the anchor has gone.
+    session.execute(sa.delete(AuditEntry).where(AuditEntry.id != first.id))
+    session.commit()
+    cut = verify_chain(session, anchor=anchor)
+    assert cut.first_broken_id is None and cut.anchor_found is False and not cut.intact
+
+    result = app.test_cli_runner().invoke(args=["audit", "verify", "--anchor", anchor])
+    assert result.exit_code == 1
+    assert "does not contain the anchor" in result.output

@@ -192,7 +192,7 @@ class RecommendationForm(BaseForm):
         _l("Full text"), validators=[DataRequired(_l("Give the full text.")), Length(max=10000)]
     )
     received_on = DateField(
-        _l("Received on"), validators=[DataRequired(_l("Give the date it was received."))]
+        _l("Received on"), validators=[InputRequired(_l("Give the date it was received."))]
     )
     response_due = DateField(
         _l("Response due"),
@@ -213,7 +213,7 @@ class ResponseForm(BaseForm):
         validators=[DataRequired(_l("Say who is responding.")), Length(max=120)],
     )
     responded_on = DateField(
-        _l("Date of the response"), validators=[DataRequired(_l("Give the date of the response."))]
+        _l("Date of the response"), validators=[InputRequired(_l("Give the date of the response."))]
     )
 
 

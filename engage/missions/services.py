@@ -4,14 +4,13 @@ transaction."""
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections import Counter
 from dataclasses import asdict, dataclass, fields
 from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from slugify import slugify as make_slug
 from sqlalchemy.orm import Session, selectinload
 
 from engage import audit
@@ -97,9 +96,8 @@ class ResponseFields:
 
 
 def slugify(text: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-    return slug[:80].rstrip("-") or "mission"
+    """A web address from any title: "Straßen für alle" → "strassen-fur-alle"."""
+    return make_slug(text, max_length=80, word_boundary=True) or "mission"
 
 
 def _apply(target: Any, values: Any) -> dict[str, list[Any]]:

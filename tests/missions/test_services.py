@@ -96,7 +96,10 @@ def test_create_mission_makes_slug_first_version_and_audit_entry(
     [
         ("Missió València", "missio-valencia"),
         ("Ciutat àgil: ús públic", "ciutat-agil-us-public"),
-        ("日本語", "mission"),
+        ("Straßen für alle", "strassen-fur-alle"),
+        ("Здоровые улицы", "zdorovye-ulitsy"),
+        ("日本語", "ri-ben-yu"),
+        ("!!!", "mission"),
     ],
 )
 def test_non_ascii_titles_make_usable_slugs(
