@@ -71,6 +71,9 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[st
         "JOB_RUNNER": _env("ENGAGE_JOB_RUNNER"),
         "REDIS_URL": _env("ENGAGE_REDIS_URL"),
         "RATELIMIT_STORAGE_URI": _env("ENGAGE_RATELIMIT_STORAGE_URL"),
+        # Always given: Flask-Limiter's limiter is one object shared by every app in a process,
+        # and keeps an earlier app's value for any setting a later app leaves out.
+        "RATELIMIT_ENABLED": True,
         "RATELIMIT_HEADERS_ENABLED": False,
         "MAIL_BACKEND": _env("ENGAGE_MAIL_BACKEND"),
         "MAIL_SENDER": _env("ENGAGE_MAIL_SENDER"),

@@ -1,0 +1,662 @@
+"""Who may reach what, and the defences every page has: access rules on every route, security
+headers, secure cookies, CSRF, escaping of user text, and odd input that must never crash a page."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from flask import Blueprint, Flask, url_for
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+from werkzeug.datastructures import MultiDict
+from werkzeug.test import TestResponse
+
+import engage.pages
+from engage import create_app, security
+from engage.accounts import services as accounts
+from engage.accounts.models import User
+from engage.extensions import db
+from engage.jobs import Job
+from engage.security import Role, public, safe_next_url
+from tests.factories import (
+    DEFAULT_PASSWORD,
+    make_indicator,
+    make_mission,
+    make_outcome,
+    make_project,
+    make_recommendation,
+    make_response,
+    make_user,
+)
+
+MakeApp = Callable[..., Flask]
+
+# --- The intended audience of every route ------------------------------------------------------
+# This table is the specification. Adding a route means adding it here, on purpose.
+
+AUDIENCE: dict[str, str] = {
+    "pages.home": "public",
+    "pages.job": "signed_in",  # the job's creator and admins; others get 403 from the service
+    "pages.job_status": "signed_in",
+    "pages.audit_log": "admin",
+    "pages.verify_audit_log": "admin",
+    "accounts.register": "public",
+    "accounts.sign_in": "public",
+    "accounts.sign_out": "public",
+    "accounts.request_reset": "public",
+    "accounts.reset_password": "public",
+    "accounts.account": "signed_in",
+    "accounts.change_password": "signed_in",
+    "accounts.users": "admin",
+    "accounts.edit_roles": "admin",
+    "missions.index": "public",
+    "missions.show": "public",
+    "missions.history": "public",
+    "missions.register": "public",
+    "missions.create": "officer",
+    "missions.edit": "officer",
+    "missions.new_version": "officer",
+    "missions.new_outcome": "officer",
+    "missions.edit_outcome": "officer",
+    "missions.new_indicator": "officer",
+    "missions.edit_indicator": "officer",
+    "missions.new_project": "officer",
+    "missions.edit_project": "officer",
+    "missions.new_recommendation": "officer",
+    "missions.recommendation": "officer",
+    "missions.respond": "officer",
+    "missions.add_update": "officer",
+}
+
+ROLES = ("anonymous", "resident", "officer", "evaluator", "admin")
+# Admins hold every role. Evaluators are staff but have no routes of their own yet.
+WHO_MAY: dict[str, frozenset[str]] = {
+    "public": frozenset(ROLES),
+    "signed_in": frozenset(ROLES) - {"anonymous"},
+    "officer": frozenset({"officer", "admin"}),
+    "evaluator": frozenset({"evaluator", "admin"}),
+    "admin": frozenset({"admin"}),
+}
+
+
+def routes(app: Flask) -> list[Any]:
+    return sorted(
+        (rule for rule in app.url_map.iter_rules() if rule.endpoint != "static"),
+        key=lambda rule: (rule.endpoint, rule.rule),
+    )
+
+
+def test_every_route_has_an_intended_audience_in_the_table(app: Flask) -> None:
+    endpoints = {rule.endpoint for rule in routes(app)}
+    missing = sorted(endpoints - set(AUDIENCE))
+    stale = sorted(set(AUDIENCE) - endpoints)
+    assert not missing, f"routes not in AUDIENCE; say who may use them: {missing}"
+    assert not stale, f"AUDIENCE names routes that no longer exist: {stale}"
+    assert set(AUDIENCE.values()) <= set(WHO_MAY)
+
+
+# --- Rows to point URLs at ---------------------------------------------------------------------
+
+
+@contextmanager
+def database(app: Flask) -> Iterator[Session]:
+    """A session in a short app context, closed before any request is made."""
+    with app.app_context():
+        yield db.session
+
+
+@dataclass(frozen=True)
+class Scene:
+    """Ids of a small world, and the URL arguments every route needs."""
+
+    user_ids: dict[str, int]  # role name -> a user holding it
+    url_args: dict[str, Any]
+
+    def url(self, app: Flask, rule: Any) -> str:
+        with app.test_request_context():
+            return url_for(rule.endpoint, **{name: self.url_args[name] for name in rule.arguments})
+
+
+def build_scene(app: Flask, role: str, *, password: str | None = None) -> Scene:
+    """One of everything, with a job started by ``role`` (its creator may follow it)."""
+    with database(app) as session:
+        users = {
+            name: make_user(session, role=Role(name), password=password)
+            for name in ("resident", "officer", "evaluator", "admin")
+        }
+        target = make_user(session, display_name="Someone Else")
+        mission = make_mission(session, title="Quieter streets", slug="quieter-streets")
+        outcome = make_outcome(session, mission)
+        indicator = make_indicator(session, outcome)
+        project = make_project(session, mission)
+        recommendation = make_recommendation(session, mission)
+        make_response(session, recommendation)  # so implementation updates may be added
+        owner = users.get(role)
+        job = Job(kind="audit.verify", params={}, created_by_id=owner.id if owner else None)
+        session.add(job)
+        session.commit()
+        return Scene(
+            user_ids={name: user.id for name, user in users.items()},
+            url_args={
+                "slug": mission.slug,
+                "outcome_id": outcome.id,
+                "indicator_id": indicator.id,
+                "project_id": project.id,
+                "recommendation_id": recommendation.id,
+                "user_id": target.id,
+                "job_id": job.id,
+                "token": accounts.make_reset_token(target, app.config["SECRET_KEY"]),
+            },
+        )
+
+
+def act_as(client: FlaskClient, user_id: int | None) -> None:
+    """Put the user in the session cookie the way Flask-Login does when signing in.
+
+    Signing in through the form is tested in tests/accounts; here it would only add an argon2
+    verification per role, and sign-out would undo it half-way through the list of routes.
+    """
+    with client.session_transaction() as cookie_session:
+        cookie_session.clear()
+        if user_id is not None:
+            cookie_session["_user_id"] = str(user_id)
+            cookie_session["_fresh"] = True
+
+
+def redirect_to_sign_in(response: TestResponse) -> str | None:
+    """The ``next`` of a redirect to the sign-in page, or None if it is not one."""
+    if response.status_code != 302:
+        return None
+    location = urlsplit(response.headers["Location"])
+    if location.path != "/sign-in":
+        return None
+    return parse_qs(location.query).get("next", [""])[0]
+
+
+# --- The matrix --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_route_admits_exactly_its_audience(
+    app: Flask, client: FlaskClient, role: str
+) -> None:
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # a crash is a 500 in the list, not the end
+    scene = build_scene(app, role)
+    user_id = scene.user_ids.get(role)
+    problems: list[str] = []
+    for rule in routes(app):
+        audience = AUDIENCE.get(rule.endpoint)
+        if audience is None:
+            continue  # reported by test_every_route_has_an_intended_audience_in_the_table
+        url = scene.url(app, rule)
+        method = "GET" if "GET" in (rule.methods or ()) else "POST"
+        act_as(client, user_id)
+        response = client.open(url, method=method)
+        status = response.status_code
+        where = f"{method} {url} ({rule.endpoint}, {audience}) as {role}: {status}"
+
+        if status >= 500:
+            problems.append(f"{where}, a server error")
+        elif role in WHO_MAY[audience]:
+            if status in (401, 403) or redirect_to_sign_in(response) is not None:
+                problems.append(f"{where}, but {role} may use it")
+        elif role == "anonymous":
+            if redirect_to_sign_in(response) != url:
+                problems.append(f"{where}, expected a redirect to /sign-in?next={url}")
+        elif status != 403:
+            problems.append(f"{where}, expected 403")
+    assert not problems, "\n".join(problems)
+
+
+def test_other_peoples_jobs_are_refused_even_to_staff(app: Flask, client: FlaskClient) -> None:
+    scene = build_scene(app, "resident")  # the job belongs to the resident
+    job_id = scene.url_args["job_id"]
+    for role, expected in [("resident", 200), ("officer", 403), ("evaluator", 403), ("admin", 200)]:
+        act_as(client, scene.user_ids[role])
+        assert client.get(f"/jobs/{job_id}").status_code == expected, role
+        assert client.get(f"/jobs/{job_id}/status").status_code == expected, role
+
+
+def test_a_signed_in_person_sees_a_403_page_not_a_sign_in_form(
+    app: Flask, client: FlaskClient
+) -> None:
+    scene = build_scene(app, "resident")
+    act_as(client, scene.user_ids["resident"])
+    response = client.get("/admin/users")
+    assert response.status_code == 403
+    assert "You do not have access to this page" in response.get_data(as_text=True)
+
+
+# --- Routes must declare their audience --------------------------------------------------------
+
+
+def rogue_blueprint() -> Blueprint:
+    rogue = Blueprint("rogue", __name__)
+
+    @rogue.route("/declared")
+    @public
+    def declared() -> str:
+        return "fine"
+
+    @rogue.route("/open-door")
+    def open_door() -> str:
+        return "anyone at all"
+
+    return rogue
+
+
+def test_undeclared_endpoints_names_views_without_an_access_rule() -> None:
+    app = Flask(__name__)
+    app.register_blueprint(rogue_blueprint())
+    assert security.undeclared_endpoints(app) == ["rogue.open_door"]
+
+
+def test_a_route_that_slipped_through_is_refused_at_request_time() -> None:
+    app = Flask(__name__)
+    app.register_blueprint(rogue_blueprint())
+    app.before_request(security.enforce_access)
+    client = app.test_client()
+    assert client.get("/open-door").status_code == 403
+    assert client.get("/declared").status_code == 200
+
+
+def test_create_app_refuses_to_start_with_an_undeclared_route(
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # create_app imports each blueprint from its module when it runs, so replacing the module's
+    # `bp` is how to hand it one more. (A hook for extra blueprints would make this cleaner.)
+    monkeypatch.setattr(engage.pages, "bp", rogue_blueprint())
+    with pytest.raises(RuntimeError, match=r"routes without an access rule: rogue\.open_door$"):
+        make_app()
+
+
+def test_the_real_app_declares_every_route(app: Flask) -> None:
+    assert security.undeclared_endpoints(app) == []
+
+
+# --- Safe redirects ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        (None, "/home"),
+        ("", "/home"),
+        ("/", "/"),
+        ("/missions/air?tab=2#top", "/missions/air?tab=2#top"),
+        ("https://evil.example/", "/home"),
+        ("http://evil.example/sign-in", "/home"),
+        ("//evil.example", "/home"),
+        ("///evil.example", "/home"),
+        ("/\\evil.example", "/home"),
+        ("\\\\evil.example", "/home"),
+        ("/\t/evil.example", "/home"),  # browsers drop the tab and read //evil.example
+        ("/\n/evil.example", "/home"),
+        ("javascript:alert(1)", "/home"),
+        ("missions", "/home"),
+        (" /missions", "/home"),
+    ],
+)
+def test_safe_next_url_only_follows_paths_on_this_site(target: str | None, expected: str) -> None:
+    assert safe_next_url(target, "/home") == expected
+
+
+# --- Headers and cookies -----------------------------------------------------------------------
+
+
+def test_security_headers_on_pages_and_errors(client: FlaskClient) -> None:
+    for path, status in [("/", 200), ("/no-such-page", 404), ("/missions/no-such-mission", 404)]:
+        response = client.get(path)
+        assert response.status_code == status, path
+        policy = response.headers["Content-Security-Policy"]
+        directives = {part.split()[0]: part for part in policy.split("; ")}
+        assert directives["script-src"] == "script-src 'self'", path
+        assert directives["frame-ancestors"] == "frame-ancestors 'none'", path
+        assert directives["object-src"] == "object-src 'none'", path
+        assert "unsafe-inline" not in policy, path
+        assert "unsafe-eval" not in policy, path
+        assert response.headers["X-Content-Type-Options"] == "nosniff", path
+        assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin", path
+        assert response.headers["X-Frame-Options"] == "DENY", path
+        assert "Strict-Transport-Security" not in response.headers, path  # plain HTTP here
+
+
+def test_pages_have_no_inline_scripts_or_styles(client: FlaskClient) -> None:
+    # The policy forbids them, so any that crept in would silently not run.
+    for path in ["/", "/sign-in", "/register", "/missions/"]:
+        page = client.get(path).get_data(as_text=True)
+        assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", page), path
+        assert "<style" not in page, path
+        assert not re.search(r"\son[a-z]+=", page), path
+        assert not re.search(r'\sstyle="', page), path
+
+
+def test_development_cookies_are_not_marked_secure(app: Flask) -> None:
+    assert app.config["SESSION_COOKIE_SECURE"] is False
+
+
+def test_production_marks_cookies_secure(
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ENGAGE_ENV", "production")
+    monkeypatch.setenv("ENGAGE_SECRET_KEY", "a long random key that only production knows")
+    app = make_app()
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["REMEMBER_COOKIE_SECURE"] is True
+
+    response = app.test_client().post("/sign-out")  # flashes a message, so sets the cookie
+    cookie = response.headers["Set-Cookie"]
+    assert "; Secure" in cookie
+    assert "; HttpOnly" in cookie
+    assert "; SameSite=Lax" in cookie
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+
+
+def test_production_without_a_secret_key_refuses_to_start(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ENGAGE_INSTANCE_PATH", str(tmp_path / "instance"))
+    monkeypatch.setenv("ENGAGE_ENV", "production")
+    monkeypatch.delenv("ENGAGE_SECRET_KEY", raising=False)
+    with pytest.raises(RuntimeError, match="ENGAGE_SECRET_KEY must be set"):
+        create_app({"DATABASE_URL": database_url})
+    assert not (tmp_path / "instance" / "secret_key").exists()
+
+
+# --- CSRF --------------------------------------------------------------------------------------
+
+EXPIRED_FORM = "This form had expired or did not come from this site."
+NEW_PASSWORD = "amber meadow tortoise"
+
+
+def csrf_token(page: TestResponse) -> str:
+    found = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.get_data(as_text=True))
+    assert found, "no CSRF token on the page"
+    return found.group(1)
+
+
+def count_users(app: Flask) -> int:
+    with database(app) as session:
+        return session.scalar(sa.select(sa.func.count()).select_from(User)) or 0
+
+
+def test_a_post_without_the_csrf_token_changes_nothing(make_app: MakeApp) -> None:
+    app = make_app(WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    registration = {
+        "display_name": "Cora",
+        "email": "cora@example.org",
+        "password": NEW_PASSWORD,
+        "confirm": NEW_PASSWORD,
+    }
+
+    forged = client.post("/register", data=registration)
+    assert forged.status_code == 400
+    assert EXPIRED_FORM in forged.get_data(as_text=True)
+    assert count_users(app) == 0
+
+    wrong = client.post("/register", data={**registration, "csrf_token": "made-up"})
+    assert wrong.status_code == 400
+    assert count_users(app) == 0
+
+    token = csrf_token(client.get("/register"))
+    real = client.post("/register", data={**registration, "csrf_token": token})
+    assert real.status_code == 302
+    assert count_users(app) == 1
+
+    # Signing out is a state change too: a forged sign-out does nothing.
+    assert client.post("/sign-out").status_code == 400
+    assert client.get("/account").status_code == 200
+    token = csrf_token(client.get("/account"))
+    assert client.post("/sign-out", data={"csrf_token": token}).status_code == 302
+    assert client.get("/account").status_code == 302
+
+
+# --- Escaping ----------------------------------------------------------------------------------
+
+SCRIPT = "<script>alert(1)</script>"
+ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
+
+
+def test_user_text_is_escaped_wherever_it_is_shown(app: Flask, client: FlaskClient) -> None:
+    registered = client.post(
+        "/register",
+        data={
+            "display_name": SCRIPT,
+            "email": "mallory@example.org",
+            "password": NEW_PASSWORD,
+            "confirm": NEW_PASSWORD,
+        },
+    )
+    assert registered.status_code == 302
+    pages = {"welcome message": client.get("/"), "own account": client.get("/account")}
+
+    with database(app) as session:
+        admin_id = make_user(session, role=Role.ADMIN).id
+        mallory = accounts.get_user_by_email(session, "mallory@example.org")
+        assert mallory is not None
+        assert mallory.display_name == SCRIPT  # stored as typed; escaping is the templates' job
+        mallory_id = mallory.id
+    admin = app.test_client()
+    act_as(admin, admin_id)
+    pages["people list"] = admin.get("/admin/users")
+    pages["search results"] = admin.get("/admin/users", query_string={"q": "<script>"})
+    pages["roles page"] = admin.get(f"/admin/users/{mallory_id}/roles")
+
+    for where, response in pages.items():
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200, where
+        assert ESCAPED in page, where
+        assert SCRIPT not in page, where
+
+
+# --- Odd input never crashes a page ------------------------------------------------------------
+
+TODAY = date.today()
+VALID: dict[str, str] = {
+    # missions
+    "title": "Quieter streets",
+    "slug": "",
+    "challenge": "Traffic noise keeps people awake.",
+    "team": "Streets team",
+    "target_date": "2030-12-31",
+    "statement": "Every street quiet at night by 2030.",
+    "text": "Every street quiet at night by 2031.",
+    "rationale": "Residents asked for a later date.",
+    "description": "What it is about.",
+    "name": "Night noise",
+    "unit": "dB",
+    "baseline": "60",
+    "target": "45",
+    "direction": "decrease",
+    "latest_value": "55.5",
+    "latest_value_on": (TODAY - timedelta(days=30)).isoformat(),
+    "latest_value_source": "Noise sensors",
+    "lead_organisation": "Highways",
+    "source_kind": "jury",
+    "source_label": "Citizens' jury 2026",
+    "received_on": (TODAY - timedelta(days=3)).isoformat(),
+    "response_due": (TODAY + timedelta(weeks=8)).isoformat(),
+    "decision": "accepted",
+    "responder_name": "Cabinet Member",
+    "responded_on": TODAY.isoformat(),
+    "note": "Work has started.",
+    # accounts
+    "display_name": "Odd Input",
+    "email": "odd.input@example.org",
+    "password": NEW_PASSWORD,
+    "confirm": NEW_PASSWORD,
+    "current_password": DEFAULT_PASSWORD,
+    "roles": "officer",
+    "remember": "y",
+}
+PER_FORM: dict[str, dict[str, str]] = {
+    # The "status" field means a different enum on each form.
+    "missions.create": {"status": "draft", "slug": "a-new-mission"},
+    "missions.edit": {"status": "active"},  # keeps the slug it has: "Quieter streets"
+    "missions.new_project": {"status": "planned"},
+    "missions.edit_project": {"status": "paused"},
+    "missions.add_update": {"status": "in_progress"},
+}
+FREE_TEXT = {
+    "title",
+    "challenge",
+    "team",
+    "statement",
+    "text",
+    "rationale",
+    "description",
+    "name",
+    "unit",
+    "latest_value_source",
+    "lead_organisation",
+    "source_label",
+    "responder_name",
+    "note",
+    "display_name",
+}
+
+
+def valid_for(endpoint: str) -> dict[str, str]:
+    return {**VALID, "status": "active", **PER_FORM.get(endpoint, {})}
+
+
+def each_field(make: Callable[[str, str], str]) -> Callable[[str], MultiDict[str, str]]:
+    def payload(endpoint: str) -> MultiDict[str, str]:
+        return MultiDict({name: make(name, value) for name, value in valid_for(endpoint).items()})
+
+    return payload
+
+
+UNPARSEABLE = {
+    "target_date": "2026-13-45",
+    "latest_value_on": "0000-00-00",
+    "received_on": "31/12/2026",
+    "response_due": "99999-01-01",
+    "responded_on": "yesterday",
+    "baseline": "nan",
+    "target": "-inf",
+    "latest_value": "1e400",  # overflows to infinity
+    "direction": "sideways",
+    "source_kind": "rumour",
+    "decision": "maybe",
+    "status": "no-such-status",
+    "roles": "superuser",
+    "remember": "perhaps",
+}
+
+
+def unparseable(endpoint: str) -> MultiDict[str, str]:
+    return MultiDict({**valid_for(endpoint), **UNPARSEABLE})
+
+
+def repeated(endpoint: str) -> MultiDict[str, str]:
+    """Several values where the form expects one."""
+    pairs = [(name, value) for name, value in valid_for(endpoint).items()]
+    return MultiDict([pair for name, value in pairs for pair in [(name, value), (name, "x")]])
+
+
+PAYLOADS: dict[str, Callable[[str], MultiDict[str, str]]] = {
+    "valid": lambda endpoint: MultiDict(valid_for(endpoint)),
+    "empty": lambda endpoint: MultiDict(),
+    "huge-strings": each_field(lambda name, value: "x" * 100_000),
+    "nul-in-text": each_field(
+        lambda name, value: f"{value[:4]}\x00{value[4:]}" if name in FREE_TEXT else value
+    ),
+    "nul-everywhere": each_field(lambda name, value: "\x00"),
+    "unparseable-values": unparseable,
+    "repeated-values": repeated,
+}
+
+
+@pytest.fixture
+def quick_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2 with small costs: these tests are about input handling, not password hashing."""
+    quick = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    monkeypatch.setattr(accounts, "_hasher", quick)
+    monkeypatch.setattr(accounts, "_DUMMY_HASH", quick.hash("not a real password"))
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_odd_input_to_any_form_never_causes_a_server_error(
+    app: Flask, client: FlaskClient, quick_hashing: None, payload: str
+) -> None:
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # a crash is a 500 in the list, not the end
+    scene = build_scene(app, "admin", password=DEFAULT_PASSWORD)
+    post_rules = [rule for rule in routes(app) if "POST" in (rule.methods or ())]
+    assert len(post_rules) >= 15
+    failures: list[str] = []
+    statuses: dict[str, int] = {}
+    for rule in post_rules:
+        act_as(client, scene.user_ids["admin"])  # an admin may reach every route
+        url = scene.url(app, rule)
+        response = client.post(url, data=PAYLOADS[payload](rule.endpoint))
+        statuses[rule.endpoint] = response.status_code
+        if response.status_code >= 500:
+            failures.append(f"POST {url} ({rule.endpoint}): {response.status_code}")
+    assert not failures, "\n".join(failures)
+
+    if payload == "valid":
+        # The payloads reach the services (and the database), so what differs in the odd ones is
+        # what gets tested.
+        assert set(statuses.values()) == {302}, statuses
+
+
+def test_nul_characters_are_refused_beside_the_field(app: Flask, client: FlaskClient) -> None:
+    # PostgreSQL cannot store NUL and SQLite would; the forms refuse it the same way on both.
+    response = client.post(
+        "/register",
+        data={
+            "display_name": "Ada\x00",
+            "email": "ada@example.org",
+            "password": NEW_PASSWORD,
+            "confirm": NEW_PASSWORD,
+        },
+    )
+    assert response.status_code == 200
+    assert re.search(
+        r'id="display_name-error">.*Remove the invisible control character \(NUL\)',
+        response.get_data(as_text=True),
+    )
+    assert count_users(app) == 0
+
+
+ODD_ADDRESSES = [
+    ("/admin/users?page=99999999999999999999999", 200),
+    ("/admin/users?page=-5", 200),
+    ("/admin/users?page=abc", 200),
+    ("/admin/users?q=%00", 200),
+    ("/admin/users?q=" + "x" * 5000, 200),
+    ("/admin/audit?page=99999999999999999999999", 200),
+    ("/missions/%00", 404),
+    ("/missions/%00/statement", 404),
+    ("/missions/" + "x" * 5000, 404),
+    ("/missions/outcomes/99999999999999999999999/edit", 404),
+    ("/missions/recommendations/99999999999999999999999", 404),
+    ("/admin/users/99999999999999999999999/roles", 404),
+    ("/jobs/99999999999999999999999", 404),
+    ("/jobs/2147483648", 404),  # one more than an INTEGER column holds
+    ("/jobs/-1", 404),
+    ("/reset-password/%00", 404),
+]
+
+
+def test_odd_addresses_are_not_found_rather_than_server_errors(
+    app: Flask, client: FlaskClient, subtests: pytest.Subtests
+) -> None:
+    with database(app) as session:
+        admin_id = make_user(session, role=Role.ADMIN).id
+    for path, status in ODD_ADDRESSES:
+        with subtests.test(msg=path[:60]):
+            act_as(client, admin_id)
+            assert client.get(path).status_code == status
