@@ -82,6 +82,7 @@ def create_user(
     """An account made by an administrator (or the command line), with its staff roles."""
     user = _add_user(session, display_name=display_name, email=email, password=password)
     session.flush()
+    audit.record(session, actor, "account.created", f"user:{user.id}")
     _grant_exactly(session, user, roles, actor=actor)
     _commit_new_account(session)
     return user

@@ -335,6 +335,8 @@ def test_create_user_with_roles(session: Session) -> None:
     assert user.email == "olu@example.org"
     assert user.roles == {Role.OFFICER}
     assert [grant.granted_by_id for grant in user.role_grants] == [admin.id]
+    [created] = audit_entries(session, "account.created")
+    assert (created.actor_id, created.subject) == (admin.id, f"user:{user.id}")
     [entry] = audit_entries(session, "account.roles_changed")
     assert entry.details == {"before": [], "after": ["officer"]}
     assert services.authenticate(session, "olu@example.org", NEW_PASSWORD).id == user.id
