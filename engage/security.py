@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from flask import Flask, abort, current_app, redirect, request, url_for
@@ -29,10 +29,6 @@ class Role(enum.StrEnum):
 
 
 STAFF_ROLES = (Role.OFFICER, Role.EVALUATOR, Role.ADMIN)
-
-
-class HasRoles(Protocol):
-    def has_role(self, role: Role) -> bool: ...
 
 
 @dataclass(frozen=True)
