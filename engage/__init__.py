@@ -35,10 +35,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(settings.load(app.instance_path, config))
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals["get_locale"] = get_locale
-    url = app.config["DATABASE_URL"]
-    app.config["SQLALCHEMY_ENGINES"] = {
-        "default": {"url": url, "pool_pre_ping": not url.startswith("sqlite")}
-    }
 
     if app.config["PROXY_COUNT"]:
         # Behind a proxy, the client's address (which sign-in limits count) is in X-Forwarded-For.

@@ -7,7 +7,6 @@ for all of them. CSRF protection stays on, so forms work only with the tokens th
 
 from __future__ import annotations
 
-import inspect
 import os
 import threading
 from collections.abc import Callable, Iterator
@@ -91,13 +90,6 @@ class LiveServer:
 @pytest.fixture
 def live_server(make_app: Callable[..., Flask]) -> Iterator[LiveServer]:
     app = make_app(WTF_CSRF_ENABLED=True)
-    # Playwright's sync API keeps an asyncio loop running in this thread, and asgiref refuses to
-    # run a coroutine here, so the async-session teardown Flask-SQLAlchemy-Lite registers would
-    # fail every app context this thread pops (factories, fixture teardown). The app has no async
-    # engines, so that teardown does nothing: drop it. Server threads are not affected either way.
-    app.teardown_appcontext_funcs[:] = [
-        func for func in app.teardown_appcontext_funcs if not inspect.iscoroutinefunction(func)
-    ]
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="live-server", daemon=True
