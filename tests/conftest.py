@@ -60,6 +60,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     engine = sa.create_engine(postgres_url)
     tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
     with engine.begin() as connection:
+        # A connection a broken test left "idle in transaction" would make TRUNCATE wait forever.
+        connection.execute(sa.text("SET LOCAL lock_timeout = '30s'"))
         connection.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     engine.dispose()
     return postgres_url

@@ -91,11 +91,11 @@ def create_user(
 def _add_user(session: Session, *, display_name: str, email: str, password: str) -> User:
     email = normalise_email(email)
     check_password_policy(password, email=email, display_name=display_name)
+    # Hash (slow on purpose) before the first query: on SQLite that query takes the write lock.
+    password_hash = hash_password(password)
     if get_user_by_email(session, email) is not None:
         raise Conflict(EMAIL_TAKEN, field="email")
-    user = User(
-        email=email, display_name=display_name.strip(), password_hash=hash_password(password)
-    )
+    user = User(email=email, display_name=display_name.strip(), password_hash=password_hash)
     session.add(user)
     return user
 
@@ -111,8 +111,12 @@ def _commit_new_account(session: Session) -> None:
 def authenticate(session: Session, email: str, password: str) -> User:
     """The user with these credentials, or Invalid with one message whatever went wrong."""
     user = get_user_by_email(session, email)
+    stored_hash = user.password_hash if user else _DUMMY_HASH
+    # End the lookup's transaction before the deliberately slow check: on SQLite it holds the
+    # write lock, and every other sign-in and submission would queue behind the hashing.
+    session.commit()
     try:
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        _hasher.verify(stored_hash, password)
     except (VerificationError, InvalidHashError):
         raise Invalid(SIGN_IN_FAILED, field="password") from None
     if user is None or not user.active:
