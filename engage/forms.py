@@ -6,6 +6,7 @@ import math
 from dataclasses import fields as dataclass_fields
 from typing import Any, TypeVar
 
+from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Field
@@ -64,3 +65,12 @@ class Finite:
     def __call__(self, form: Any, field: Field) -> None:
         if field.data is not None and not math.isfinite(field.data):
             raise ValidationError(_l("Enter an ordinary number."))
+
+
+MAX_PAGE = 100_000
+
+
+def requested_page() -> int:
+    """The ``page`` query argument, between 1 and MAX_PAGE (a huge one would overflow OFFSET)."""
+    page = request.args.get("page", 1, type=int) or 1
+    return min(max(page, 1), MAX_PAGE)

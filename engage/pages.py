@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 from engage import audit, jobs
 from engage.accounts import services as accounts
 from engage.extensions import db
-from engage.forms import BaseForm
+from engage.forms import BaseForm, requested_page
 from engage.missions import services as missions
 from engage.security import Role, public, roles_required, signed_in
 
@@ -48,8 +48,7 @@ def job_status(job_id: int) -> Response:
 @bp.route("/admin/audit", methods=["GET"])
 @roles_required(Role.ADMIN)
 def audit_log() -> str:
-    # Bounded: a huge page number would overflow the database's OFFSET.
-    page = min(max(request.args.get("page", 1, type=int) or 1, 1), 100_000)
+    page = requested_page()
     entries = audit.list_entries(db.session, page=page)
     total = audit.count_entries(db.session)
     actors = accounts.display_names(

@@ -20,6 +20,7 @@ from engage.accounts.forms import (
 )
 from engage.errors import DomainError
 from engage.extensions import db, limiter
+from engage.forms import requested_page
 from engage.security import STAFF_ROLES, Role, public, roles_required, safe_next_url, signed_in
 
 bp = Blueprint("accounts", __name__)
@@ -195,8 +196,7 @@ def _role_choices() -> list[tuple[str, str]]:
 def users() -> str:
     form = UserSearchForm(request.args)
     search = form.q.data if form.validate() else ""
-    # Bounded: a huge page number would overflow the database's OFFSET.
-    page = min(max(request.args.get("page", 1, type=int) or 1, 1), 100_000)
+    page = requested_page()
     people = services.list_users(db.session, search=search or "", page=page)
     return render_template("accounts/users.html", form=form, users=people, page=page)
 
