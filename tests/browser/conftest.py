@@ -22,6 +22,7 @@ from werkzeug.serving import make_server
 
 from engage.extensions import db
 from engage.jobs import JobRunner
+from tests.conftest import service_missing
 from tests.factories import DEFAULT_PASSWORD
 
 CHROMIUM = os.environ.get("ENGAGE_CHROMIUM", "/usr/bin/chromium")
@@ -55,18 +56,16 @@ def database_url(database_url: str) -> str:
 
 @pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
-    """Chromium, launched once for the browser tests.
+    """Chromium, launched once for the browser tests and closed after the last of them.
 
-    Package scope, not session: Playwright's sync API keeps an asyncio loop running in the main
-    thread until it stops, and while it runs, every other test's app context would fail to close
-    (see ``live_server``). Stopping it after the last browser test keeps the rest of the run clean.
+    Package scope: Playwright's sync API keeps an asyncio loop running in the main thread for as
+    long as the browser is open, and the rest of the run is better off without it.
     """
     if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
-        pytest.fail(
+        service_missing(
             f"No Chromium at {CHROMIUM}. The browser tests use Debian's chromium: install it "
             "with `apt-get install chromium` (or set ENGAGE_CHROMIUM to another Chromium "
-            "executable). Do not run `playwright install`.",
-            pytrace=False,
+            "executable). Do not run `playwright install`."
         )
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
