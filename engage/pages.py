@@ -12,7 +12,7 @@ from engage.accounts import services as accounts
 from engage.extensions import db
 from engage.forms import BaseForm, requested_page
 from engage.missions import services as missions
-from engage.security import Role, public, roles_required, signed_in
+from engage.security import Role, current_user_holds, public, roles_required, signed_in
 
 bp = Blueprint("pages", __name__)
 
@@ -20,9 +20,9 @@ bp = Blueprint("pages", __name__)
 @bp.route("/", methods=["GET"])
 @public
 def home() -> str:
-    staff = current_user.is_authenticated and current_user.has_role(Role.OFFICER)
+    drafts = current_user_holds(Role.OFFICER)
     return render_template(
-        "home.html", missions=missions.list_missions(db.session, include_drafts=staff)
+        "home.html", missions=missions.list_missions(db.session, include_drafts=drafts)
     )
 
 

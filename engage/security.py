@@ -66,6 +66,11 @@ def roles_required(*roles: Role) -> Callable[[F], F]:
     return _declare(Access(roles=frozenset(roles)))
 
 
+def current_user_holds(role: Role) -> bool:
+    """Whether the person making this request is signed in and holds ``role``."""
+    return bool(current_user.is_authenticated and current_user.has_role(role))
+
+
 def access_of(app: Flask, endpoint: str) -> Access | None:
     view = app.view_functions.get(endpoint)
     return getattr(view, "access", None)

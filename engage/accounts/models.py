@@ -38,10 +38,6 @@ class User(Base):
         held = self.roles
         return role is Role.RESIDENT or role in held or Role.ADMIN in held
 
-    @property
-    def is_staff(self) -> bool:
-        return bool(self.roles)
-
     # Flask-Login's user protocol, spelled out so models need not import Flask-Login.
     @property
     def is_authenticated(self) -> bool:

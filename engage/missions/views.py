@@ -30,7 +30,7 @@ from engage.missions.forms import (
     ResponseForm,
     StatementForm,
 )
-from engage.security import Role, public, roles_required
+from engage.security import Role, current_user_holds, public, roles_required
 
 bp = Blueprint("missions", __name__, url_prefix="/missions")
 officer = roles_required(Role.OFFICER)
@@ -50,7 +50,7 @@ def labels() -> dict[str, object]:
 
 
 def _staff() -> bool:
-    return bool(current_user.is_authenticated and current_user.has_role(Role.OFFICER))
+    return current_user_holds(Role.OFFICER)
 
 
 def _mission_page(slug: str) -> Response:
