@@ -27,6 +27,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(users_group)
     app.cli.add_command(audit_group)
     app.cli.add_command(worker_command)
+    app.cli.add_command(juries_group)
 
 
 @click.command("demo")
@@ -174,3 +175,8 @@ def worker_command(burst: bool) -> None:
         jobs.serve_worker(current_app._get_current_object(), burst=burst)  # type: ignore[attr-defined]
     except RuntimeError as error:
         raise click.ClickException(str(error)) from None
+
+
+@click.group("juries", cls=AppGroup)
+def juries_group() -> None:
+    """Citizens' juries: selection from CSV files and checking a published draw."""

@@ -4,6 +4,17 @@ from engage.accounts.models import RoleGrant, User
 from engage.audit import AuditEntry
 from engage.db import Base
 from engage.jobs import Job
+from engage.juries.models import (
+    Draw,
+    FeatureValue,
+    Jury,
+    JuryFeature,
+    JuryOfficer,
+    MemberAnswer,
+    PanelSeat,
+    PoolMember,
+    SelectionRun,
+)
 from engage.missions.models import (
     ImplementationUpdate,
     Indicator,
@@ -19,15 +30,24 @@ from engage.missions.models import (
 __all__ = [
     "AuditEntry",
     "Base",
+    "Draw",
+    "FeatureValue",
     "ImplementationUpdate",
     "Indicator",
     "Job",
+    "Jury",
+    "JuryFeature",
+    "JuryOfficer",
+    "MemberAnswer",
     "Mission",
     "MissionProject",
     "Outcome",
+    "PanelSeat",
+    "PoolMember",
     "Recommendation",
     "RecommendationResponse",
     "RoleGrant",
+    "SelectionRun",
     "StatementSource",
     "StatementVersion",
     "User",

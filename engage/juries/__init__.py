@@ -1,0 +1,1 @@
+"""Citizens' juries: volunteer pool, quotas, fair selection, verifiable draws, panels and reserves."""
