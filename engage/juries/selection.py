@@ -296,56 +296,57 @@ class _Pricer:
         highs.changeObjectiveSense(highspy.ObjSense.kMaximize)
         self.highs = highs
         self.all_columns = np.arange(n, dtype=np.int32)
-        # For the local search: each class's household group (-1: none) and group membership.
+        # For the local search: which quotas each class counts towards, and its household.
+        self._has = structure.quota_matrix.T.toarray() > 0
+        self._has_f = self._has.astype(float)  # float, so the products below use BLAS
+        self._lacks_t = (~self._has).T.astype(float)
         self._household_of: np.ndarray | None = None
-        self._household_matrix = sparse.csr_matrix((0, n))
         if structure.household_groups:
             household_of = np.full(n, -1)
             for g, group in enumerate(structure.household_groups):
                 household_of[group] = g
             self._household_of = household_of
-            self._household_matrix = sparse.csr_matrix(
-                (
-                    np.ones(int((household_of >= 0).sum())),
-                    (household_of[household_of >= 0], np.flatnonzero(household_of >= 0)),
-                ),
-                shape=(len(structure.household_groups), n),
-            )
 
     def improve(self, counts: np.ndarray, weights: np.ndarray) -> np.ndarray:
-        """A quick local search from a feasible composition: repeatedly swap one person of the
-        least valuable removable class for one of the most valuable addable class, while that
-        raises the weight. Conservative (a class is removable only if every quota it counts
-        towards stays at or above its minimum, addable likewise for maxima), so every result
-        is feasible; it saves an integer program whenever it finds an improving panel."""
+        """A quick local search from a feasible composition: repeatedly make the best swap of
+        one person of one class for one of another class that keeps every quota and household
+        satisfied, while that raises the weight. It saves an integer program whenever it finds
+        an improving panel."""
         structure = self.structure
-        matrix = structure.quota_matrix
+        has, has_f, lacks_t = self._has, self._has_f, self._lacks_t
         counts = counts.copy()
-        totals = matrix @ counts
+        totals = structure.quota_matrix @ counts
         household_of = self._household_of
-        household_load = self._household_matrix @ counts if household_of is not None else None
         for _ in range(structure.panel_size):
-            removable = (counts > structure.lower) & (
-                matrix.T @ (totals <= structure.quota_min) == 0
-            )
-            addable = (counts < structure.upper) & (matrix.T @ (totals >= structure.quota_max) == 0)
-            if household_of is not None and household_load is not None:
-                in_full = (household_of >= 0) & (household_load[np.maximum(household_of, 0)] >= 1)
-                addable &= ~in_full
-            if not removable.any() or not addable.any():
+            # Only classes in the panel can give a seat up: rows are those, columns every class.
+            leaving = np.flatnonzero(counts > structure.lower)
+            at_min = has_f[leaving] * (totals <= structure.quota_min)  # would break a minimum
+            at_max = has_f * (totals >= structure.quota_max)  # would break a maximum
+            # blocked[i, b]: one of class leaving[i] out and one of class b in breaks a quota.
+            blocked = (at_min @ lacks_t) > 0
+            blocked |= (lacks_t[:, leaving].T @ at_max.T) > 0
+            gain = weights[None, :] - weights[leaving, None]
+            gain[blocked] = -np.inf
+            gain[:, counts >= structure.upper] = -np.inf
+            if household_of is not None:
+                load = np.bincount(
+                    household_of[household_of >= 0],
+                    weights=counts[household_of >= 0],
+                    minlength=len(structure.household_groups),
+                )
+                full = np.flatnonzero(
+                    (household_of >= 0) & (load[np.maximum(household_of, 0)] >= 1)
+                )
+                # A full household takes someone in only in exchange for its own member.
+                same_home = household_of[leaving, None] == household_of[None, full]
+                gain[:, full] = np.where(same_home, gain[:, full], -np.inf)
+            row, into = np.unravel_index(int(np.argmax(gain)), gain.shape)
+            if gain[row, into] <= 1e-12:
                 break
-            out = np.flatnonzero(removable)[np.argmin(weights[removable])]
-            into = np.flatnonzero(addable)[np.argmax(weights[addable])]
-            if weights[into] - weights[out] <= 1e-12 or into == out:
-                break
+            out = leaving[row]
             counts[out] -= 1
             counts[into] += 1
-            totals += matrix[:, into].toarray().ravel() - matrix[:, out].toarray().ravel()
-            if household_load is not None and household_of is not None:
-                if household_of[out] >= 0:
-                    household_load[household_of[out]] -= 1
-                if household_of[into] >= 0:
-                    household_load[household_of[into]] += 1
+            totals += has_f[into] - has_f[out]
         return counts
 
     def best(self, weights: np.ndarray) -> np.ndarray | None:
@@ -373,6 +374,9 @@ class _Pricer:
 _FIX_SLACK = 1e-9
 # A column improves the restricted LP when its weight beats the dual bound by more than this.
 _PRICING_TOLERANCE = 1e-9
+# Local searches per round, from the best compositions known so far: each improving one found
+# is a column the LP gets without an integer program.
+_LOCAL_SEARCH_STARTS = 6
 # How far pricing duals lean towards the best duals seen so far in a level.
 _SMOOTHING = 0.7
 # Duals above this mark classes whose probability cannot rise above the current level.
@@ -448,6 +452,7 @@ class _Master:
         highs.changeObjectiveSense(highspy.ObjSense.kMaximize)
         self.highs = highs
         self.columns: list[np.ndarray] = []
+        self.seen: set[bytes] = set()
 
     def add(self, counts: np.ndarray) -> None:
         share = counts[self.rows] / self.structure.sizes[self.rows]
@@ -456,6 +461,15 @@ class _Master:
         values = np.append(share[nonzero], 1.0)
         self.highs.addCol(0.0, 0.0, highspy.kHighsInf, len(indices), indices, values)
         self.columns.append(counts)
+        self.seen.add(counts.tobytes())
+
+    def has(self, counts: np.ndarray) -> bool:
+        return counts.tobytes() in self.seen
+
+    def best_known(self, shares: np.ndarray, count: int) -> list[np.ndarray]:
+        """The compositions found so far with the largest weights, best first."""
+        order = np.argsort(-(np.array(self.columns) @ shares), kind="stable")
+        return [self.columns[i] for i in order[:count]]
 
     def fix(self, classes: np.ndarray, value: float) -> None:
         for c in classes:
@@ -503,10 +517,13 @@ def _solve_level(
         progress(value)
         # Cheap first: improve the best composition we already have.
         shares = duals / structure.sizes
-        start = max(master.columns, key=lambda counts: float(shares @ counts))
-        column = pricer.improve(start, shares)
-        if _improves(column, duals, bound, structure, master):
-            master.add(column)
+        found_cheaply = False
+        for start in master.best_known(shares, _LOCAL_SEARCH_STARTS):
+            column = pricer.improve(start, shares)
+            if _improves(column, duals, bound, structure, master):
+                master.add(column)
+                found_cheaply = True
+        if found_cheaply:
             continue
         smoothed = duals if center is None else _SMOOTHING * center + (1 - _SMOOTHING) * duals
         found = pricer.best(smoothed / structure.sizes)
@@ -534,9 +551,7 @@ def _improves(
     column: np.ndarray, duals: np.ndarray, bound: float, structure: _Structure, master: _Master
 ) -> bool:
     gain = float(duals @ (column / structure.sizes)) - bound
-    return gain > _PRICING_TOLERANCE * max(1.0, abs(bound)) and not any(
-        np.array_equal(column, existing) for existing in master.columns
-    )
+    return gain > _PRICING_TOLERANCE * max(1.0, abs(bound)) and not master.has(column)
 
 
 def _class_lottery(

@@ -178,8 +178,6 @@ REFERENCE = [
 def test_minimum_probability_equals_the_published_optimum(
     folder: str, people: str, quotas: str, k: int, optimum: float, algorithm: Algorithm
 ) -> None:
-    if folder == "s300" and algorithm is Algorithm.LEXIMIN:
-        pytest.skip("s300 LEXIMIN runs in bench/selection.py; its first level is MAXIMIN's")
     instance = load(folder, people, quotas, k)
     distribution = select(instance, algorithm, households=False)
     assert_valid_lottery(instance, distribution, households=False)
