@@ -180,3 +180,141 @@ def worker_command(burst: bool) -> None:
 @click.group("juries", cls=AppGroup)
 def juries_group() -> None:
     """Citizens' juries: selection from CSV files and checking a published draw."""
+
+
+@juries_group.command("verify-draw", with_appcontext=False)
+@click.argument("bundle_path", metavar="BUNDLE.json", type=click.Path(exists=True, dir_okay=False))
+@click.argument("random_value", metavar="RANDOM_VALUE")
+@click.option(
+    "--commitment",
+    metavar="HASH",
+    help="The commitment published before the draw; exit status 1 if the bundle does not match it.",
+)
+def juries_verify_draw(bundle_path: str, random_value: str, commitment: str | None) -> None:
+    """Reproduce a published draw from its bundle and the public random value alone.
+
+    Prints the bundle's commitment (compare it with the one published before the draw), the
+    number of the chosen panel and its members' pseudonyms. Needs no database."""
+    import json
+
+    from engage.juries import lottery
+
+    try:
+        with open(bundle_path, "rb") as bundle_file:
+            text = bundle_file.read().decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError:
+        raise click.ClickException("The bundle is not UTF-8 text.") from None
+    try:
+        verified = lottery.verify(text, random_value)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    panels = len(json.loads(text)["panels"])
+    click.echo(f"Commitment: {verified.commitment}")
+    click.echo(f"Random value: {verified.random_value}")
+    click.echo(f"Chosen panel: {verified.index} (of {panels}, counting from 0)")
+    click.echo(f"Panel ({len(verified.panel)} people):")
+    for pseudonym in verified.panel:
+        click.echo(f"  {pseudonym}")
+    if commitment is not None and commitment.strip().lower() != verified.commitment:
+        click.echo(
+            f"This bundle does not match the published commitment {commitment.strip()}: "
+            "it is not the bundle that was committed to.",
+            err=True,
+        )
+        sys.exit(1)
+
+
+@juries_group.command("select", with_appcontext=False)
+@click.option(
+    "--people",
+    "people_path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="The pool: a Sortition Foundation people file or the paper's respondents.csv.",
+)
+@click.option(
+    "--quotas",
+    "quotas_path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="features.csv (Sortition Foundation) or categories.csv (paper).",
+)
+@click.option("--size", "panel_size", required=True, type=click.IntRange(min=1), help="Panel size.")
+@click.option(
+    "--algorithm",
+    # Spelled out so the command line starts without importing the solvers.
+    type=click.Choice(["leximin", "maximin", "legacy"]),
+    default="leximin",
+    show_default=True,
+)
+@click.option("--households", is_flag=True, help="At most one person per household.")
+@click.option(
+    "--seed", default=None, help="Text from which the selected panel is drawn; random when absent."
+)
+@click.option(
+    "--out",
+    "out_path",
+    required=True,
+    type=click.Path(dir_okay=False, writable=True),
+    help="Where to write the result (JSON).",
+)
+def juries_select(
+    people_path: str,
+    quotas_path: str,
+    panel_size: int,
+    algorithm: str,
+    households: bool,
+    seed: str | None,
+    out_path: str,
+) -> None:
+    """Compute a fair lottery over panels from two CSV files (either format, detected) and draw
+    one panel. Exit status 1 for unreadable files (every bad row listed), 2 for quotas no panel
+    can satisfy (with the smallest relaxation that would)."""
+    import json
+    import secrets
+    from pathlib import Path
+
+    from engage.juries import pooldata, selection
+
+    try:
+        pool = pooldata.read_pool(Path(people_path).read_bytes(), Path(quotas_path).read_bytes())
+    except pooldata.PoolFileError as error:
+        for row_error in error.errors:
+            click.echo(row_error.text(), err=True)
+        sys.exit(1)
+    instance = pool.instance(panel_size)
+    try:
+        distribution = selection.select(
+            instance,
+            selection.Algorithm(algorithm),
+            households=households,
+            seed=seed or "",
+        )
+    except selection.InfeasibleQuotas as error:
+        click.echo("No panel satisfies these quotas:", err=True)
+        for reason in error.infeasibility.reasons:
+            click.echo(f"  - {reason}", err=True)
+        relaxation = error.infeasibility.relaxation
+        if relaxation:
+            click.echo("The smallest change that makes them feasible:", err=True)
+            for change in relaxation:
+                click.echo(f"  - {selection.describe_change(change)}", err=True)
+        sys.exit(2)
+    ids = list(instance.ids)
+    chosen = selection.sample_panel(
+        distribution.panels, distribution.probabilities, seed or secrets.token_hex(16)
+    )
+    result = {
+        "algorithm": distribution.algorithm.value,
+        "panels": [[ids[p] for p in panel] for panel in distribution.panels],
+        "probabilities": distribution.probabilities,
+        "marginals": dict(zip(ids, distribution.marginals, strict=True)),
+        "min_probability": distribution.min_probability,
+        "selected": [ids[p] for p in chosen],
+        "seconds": distribution.seconds,
+    }
+    Path(out_path).write_text(json.dumps(result, indent=1), encoding="utf-8")
+    click.echo(
+        f"{distribution.algorithm.value}: {len(distribution.panels)} panels, minimum selection "
+        f"probability {distribution.min_probability:.6f}, {distribution.seconds:.1f} s"
+    )

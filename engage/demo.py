@@ -5,14 +5,19 @@ Seeding is idempotent: a second run finds the mission and changes nothing.
 
 from __future__ import annotations
 
+import csv
+import io
+import random
 import secrets
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy.orm import Session
 
 from engage.accounts import services as accounts
 from engage.accounts.models import User
 from engage.errors import NotFound
+from engage.juries import services as juries
+from engage.juries.models import JuryStatus
 from engage.missions import services as missions
 from engage.missions.models import (
     Decision,
@@ -318,4 +323,154 @@ def seed(session: Session, today: date | None = None) -> dict[str, tuple[str, st
         source_keys=[f"missions.recommendation:{jury}"],
         actor=officer,
     )
+    mission = missions.get_mission(session, DEMO_SLUG, include_drafts=True)
+    seed_jury(session, mission.id, officer, today)
     return credentials
+
+
+# --- A citizens' jury taking volunteers ------------------------------------------------------------
+
+JURY_FEATURES = [
+    # key, label, answers with the population share (%) and how often volunteers give them
+    ("gender", "Gender", [("Female", 51.0, 0.56), ("Male", 48.0, 0.42), ("Non-binary", 1.0, 0.02)]),
+    (
+        "age_band",
+        "Age",
+        [("16-29", 22.0, 0.12), ("30-44", 27.0, 0.22), ("45-64", 31.0, 0.36), ("65+", 20.0, 0.30)],
+    ),
+    (
+        "area",
+        "Where you live",
+        [("North", 33.0, 0.30), ("Central", 34.0, 0.42), ("South", 33.0, 0.28)],
+    ),
+]
+FIRST_NAMES = [
+    "Amara", "Ben", "Chen", "Dara", "Elif", "Femi", "Grace", "Hamid", "Ines", "Jonah", "Kofi",
+    "Leila", "Marek", "Nia", "Oskar", "Priya", "Quinn", "Rosa", "Sami", "Tariq", "Uma", "Vera",
+]  # fmt: skip
+LAST_NAMES = [
+    "Adeyemi", "Brown", "Costa", "Duffy", "Evans", "Fischer", "Gupta", "Hughes", "Ibrahim",
+    "Jones", "Khan", "Lopez", "Murphy", "Novak", "Okafor", "Patel", "Reid", "Smith", "Walsh",
+]  # fmt: skip
+STREETS = {"North": "Highgate Road", "Central": "Market Street", "South": "Riverside Walk"}
+POSTCODES = {"North": "NW5 1AA", "Central": "WC1 2BB", "South": "SE1 3CC"}
+
+
+def _demo_people(count: int) -> bytes:
+    """A fictional pool, skewed the way volunteer pools are (older, fewer young people), with
+    some people sharing a home."""
+    rng = random.Random(2030)  # the same demo every time
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        ["id", "first_name", "last_name", "email", "address_line1", "city", "postcode"]
+        + [key for key, _, _ in JURY_FEATURES]
+    )
+    previous_address: tuple[str, str] | None = None
+    for number in range(1, count + 1):
+        answers = [
+            rng.choices([a for a, _, _ in options], [w for _, _, w in options])[0]
+            for _, _, options in JURY_FEATURES
+        ]
+        area = answers[2]
+        if previous_address is not None and rng.random() < 0.1:
+            street, postcode = previous_address  # lives with the person before
+        else:
+            street = f"{rng.randint(1, 240)} {STREETS[area]}"
+            postcode = POSTCODES[area]
+        previous_address = (street, postcode)
+        first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+        email = f"{first}.{last}.{number}@{DEMO_DOMAIN}".lower()
+        writer.writerow(
+            [f"demo-{number:03d}", first, last, email, street, "Borough", postcode, *answers]
+        )
+    return out.getvalue().encode()
+
+
+def seed_jury(session: Session, mission_id: int, officer: User, today: date) -> None:
+    """A jury for the demo mission: three questions, quotas from census shares, and a pool of 80
+    imported volunteers plus two who registered online, whose quotas can be met."""
+    jury = juries.create_jury(
+        session,
+        mission_id,
+        juries.JuryFields(
+            title="Citizens' Jury on Healthy Streets",
+            question="What should the borough do so that every street is healthy by 2030?",
+            panel_size=12,
+            purpose=(
+                "To choose by lot a jury of 12 residents whose gender, age and area match the "
+                "borough's, and to contact the people chosen."
+            ),
+            registration_opens=None,
+            registration_closes=datetime.combine(today + timedelta(days=60), time(17), UTC),
+            retention_until=today + timedelta(days=365),
+            household_rule=True,
+            status=JuryStatus.OPEN,
+        ),
+        actor=officer,
+        today=today,
+    )
+    for key, label, options in JURY_FEATURES:
+        juries.add_feature(
+            session,
+            jury.id,
+            juries.FeatureFields(
+                label=label,
+                key=key,
+                values=[answer for answer, _, _ in options],
+                allow_prefer_not_to_say=key == "gender",
+            ),
+            actor=officer,
+        )
+    shares = {
+        (key, answer): share for key, _, options in JURY_FEATURES for answer, share, _ in options
+    }
+    features = juries.list_features(session, jury.id)
+    juries.propose_from_shares(
+        session,
+        jury.id,
+        {v.id: shares.get((f.key, v.key)) for f in features for v in f.values},
+        actor=officer,
+    )
+    juries.import_pool(
+        session,
+        jury.id,
+        _demo_people(80),
+        None,
+        replace=False,
+        consent_text="Fictional demo volunteers: nobody's real personal data.",
+        actor=officer,
+    )
+    chosen = {f.key: f for f in features}
+    for name, email, gender, age, area, address in [
+        (
+            "Rosa Resident",
+            f"resident@{DEMO_DOMAIN}",
+            "Female",
+            "30-44",
+            "Central",
+            "7 Market Street",
+        ),
+        ("Yusuf Young", f"yusuf@{DEMO_DOMAIN}", "Male", "16-29", "North", "18 Highgate Road"),
+    ]:
+        answers = {}
+        for key, answer in (("gender", gender), ("age_band", age), ("area", area)):
+            feature = chosen[key]
+            answers[feature.id] = next(v.id for v in feature.values if v.key == answer)
+        juries.register_volunteer(
+            session,
+            jury.id,
+            juries.VolunteerFields(
+                name=name,
+                email=email,
+                phone="",
+                address_line1=address,
+                address_line2="",
+                city="Borough",
+                postcode=POSTCODES[area],
+                answers=answers,
+                consent=True,
+            ),
+            consent_text="Demo registration: fictional consent.",
+            now=datetime.combine(today, time(12), UTC),
+        )

@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import itertools
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
 
 from sqlalchemy.orm import Session
 
 from engage.accounts.models import RoleGrant, User
 from engage.accounts.services import hash_password
+from engage.juries.models import (
+    FeatureValue,
+    Jury,
+    JuryFeature,
+    JuryOfficer,
+    JuryStatus,
+    MemberAnswer,
+    MemberSource,
+    PoolMember,
+)
 from engage.missions.models import (
     Decision,
     Direction,
@@ -177,3 +187,111 @@ def make_response(
     session.add(response)
     session.commit()
     return response
+
+
+# --- Juries: setup and pool ----------------------------------------------------------------------
+
+DEFAULT_FEATURES: dict[str, list[str]] = {"gender": ["female", "male"], "age": ["16-39", "40+"]}
+
+
+def make_jury(
+    session: Session,
+    mission: Mission | None = None,
+    *,
+    title: str | None = None,
+    slug: str | None = None,
+    panel_size: int = 4,
+    status: JuryStatus = JuryStatus.OPEN,
+    features: dict[str, list[str]] | None = None,
+    quotas: dict[tuple[str, str], tuple[int | None, int | None]] | None = None,
+    officers: tuple[User, ...] = (),
+    household_rule: bool = False,
+    registration_opens: datetime | None = None,
+    registration_closes: datetime | None = None,
+    prefer_not_to_say: tuple[str, ...] = (),
+) -> Jury:
+    """A jury with features (key -> value keys), optional quotas ((feature, value) -> (min, max))
+    and officers. Features listed in ``prefer_not_to_say`` also offer that answer."""
+    number = next(_numbers)
+    mission = mission or make_mission(session)
+    jury = Jury(
+        mission_id=mission.id,
+        slug=slug or f"jury-{number}",
+        title=title or f"Jury {number}",
+        question="How should our streets change?",
+        panel_size=panel_size,
+        purpose="To select a jury that reflects the borough.",
+        registration_opens=registration_opens,
+        registration_closes=registration_closes,
+        retention_until=date.today() + timedelta(days=365),
+        household_rule=household_rule,
+        status=status,
+    )
+    quotas = quotas or {}
+    chosen = DEFAULT_FEATURES if features is None else features
+    for position, (key, values) in enumerate(chosen.items()):
+        feature = JuryFeature(
+            key=key,
+            label=key.capitalize(),
+            position=position,
+            allow_prefer_not_to_say=key in prefer_not_to_say,
+        )
+        keys = [*values, "Prefer not to say"] if key in prefer_not_to_say else values
+        for value_position, value in enumerate(keys):
+            low, high = quotas.get((key, value), (None, None))
+            feature.values.append(
+                FeatureValue(
+                    key=value,
+                    label=value,
+                    position=value_position,
+                    is_prefer_not_to_say=value == "Prefer not to say",
+                    quota_min=low,
+                    quota_max=high,
+                )
+            )
+        jury.features.append(feature)
+    for officer in officers:
+        jury.officers.append(JuryOfficer(user_id=officer.id))
+    session.add(jury)
+    session.commit()
+    return jury
+
+
+def make_member(
+    session: Session,
+    jury: Jury,
+    answers: dict[str, str] | None = None,
+    *,
+    name: str | None = None,
+    email: str | None = None,
+    household: str | None = None,
+    source: MemberSource = MemberSource.REGISTRATION,
+    external_id: str | None = None,
+) -> PoolMember:
+    """A volunteer in the jury's pool; ``answers`` maps feature keys to value keys (by default
+    the first value of every feature)."""
+    number = next(_numbers)
+    features = {feature.key: feature for feature in jury.features}
+    chosen = answers or {key: feature.values[0].key for key, feature in features.items()}
+    member = PoolMember(
+        jury_id=jury.id,
+        pseudonym=f"V-T{number:05d}",
+        source=source,
+        external_id=external_id,
+        name=name or f"Volunteer {number}",
+        email=email if email is not None else f"volunteer{number}@example.org",
+        phone="020 7946 0000",
+        address_line1=f"{number} High Street",
+        city="London",
+        postcode="N1 1AA",
+        household_key=household or f"household-{number}",
+        consent_given_at=datetime.now(UTC),
+        consent_text="I agree.",
+    )
+    for key, value_key in chosen.items():
+        feature = features[key]
+        value = next(v for v in feature.values if v.key == value_key)
+        member.answers.append(MemberAnswer(feature_id=feature.id, value_id=value.id))
+    session.add(member)
+    session.commit()
+    return member

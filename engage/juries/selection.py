@@ -297,9 +297,9 @@ class _Pricer:
         self.highs = highs
         self.all_columns = np.arange(n, dtype=np.int32)
         # For the local search: which quotas each class counts towards, and its household.
-        self._has = structure.quota_matrix.T.toarray() > 0
-        self._has_f = self._has.astype(float)  # float, so the products below use BLAS
-        self._lacks_t = (~self._has).T.astype(float)
+        has = structure.quota_matrix.T.toarray() > 0
+        self._has_f = has.astype(float)  # float, so the products below use BLAS
+        self._lacks_t = (~has).T.astype(float)
         self._household_of: np.ndarray | None = None
         if structure.household_groups:
             household_of = np.full(n, -1)
@@ -313,7 +313,7 @@ class _Pricer:
         satisfied, while that raises the weight. It saves an integer program whenever it finds
         an improving panel."""
         structure = self.structure
-        has, has_f, lacks_t = self._has, self._has_f, self._lacks_t
+        has_f, lacks_t = self._has_f, self._lacks_t
         counts = counts.copy()
         totals = structure.quota_matrix @ counts
         household_of = self._household_of
