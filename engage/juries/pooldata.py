@@ -146,6 +146,8 @@ class Person:
     values: dict[str, str]
     household: str
     contact: dict[str, str]
+    # Where the person is in the people file (0: not read from one); not part of equality.
+    line: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True)
@@ -568,7 +570,7 @@ def _normalise(text: str) -> str:
     return " ".join(kept.split())
 
 
-def _address_key(parts: Sequence[tuple[str, str]]) -> str:
+def address_key(parts: Sequence[tuple[str, str]]) -> str:
     """The household key of an address given as (column, cell) pairs; "" if it is blank."""
     normalised = []
     for column, cell in parts:
@@ -678,13 +680,14 @@ def _people_sortition_foundation(
         if household_column is not None:
             household = cells[index[household_column]]
         else:
-            household = _address_key([(n, cells[index[n]]) for n in address_columns])
+            household = address_key([(n, cells[index[n]]) for n in address_columns])
         people.append(
             Person(
                 id=person_id,
                 values=values,
                 household=household or _alone(person_id),
                 contact={name: cells[index[name]] for name in contact_columns},
+                line=line,
             )
         )
     return people
@@ -714,7 +717,7 @@ def _people_paper(table: _Table, quotas: _Quotas, errors: list[RowError]) -> lis
         values = _check_values(line, cells, feature_columns, quotas.values, errors)
         if values is not None:
             person_id = str(number)
-            people.append(Person(person_id, values, _alone(person_id), {}))
+            people.append(Person(person_id, values, _alone(person_id), {}, line))
     return people
 
 

@@ -9,7 +9,6 @@ import json
 import math
 import re
 import secrets
-import unicodedata
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any
@@ -24,7 +23,7 @@ from engage.accounts.models import User
 from engage.accounts.services import get_user_by_email, normalise_email
 from engage.db import utcnow
 from engage.errors import N_, Conflict, Forbidden, Invalid, NotFound
-from engage.juries import selection
+from engage.juries import pooldata, selection
 from engage.juries.models import (
     FeatureValue,
     Jury,
@@ -593,7 +592,6 @@ def remove_feature(session: Session, jury_id: int, feature_id: int, *, actor: Us
 PSEUDONYM_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud safely
 PSEUDONYM_LENGTH = 6
 _HOUSEHOLD_KEY = re.compile(r"hh-[0-9a-f]{40}")
-_POSTCODE_SPACES = re.compile(r"\s+")
 
 
 def new_pseudonym(taken: set[str]) -> str:
@@ -613,17 +611,11 @@ def _taken_pseudonyms(session: Session, jury_id: int) -> set[str]:
 
 
 def normalise_address(line1: str, line2: str, city: str, postcode: str) -> str:
-    """The address as the CSV import normalises address columns (engage.juries.pooldata):
-    casefolded, punctuation and symbols removed, spaces collapsed, none in the postcode."""
-
-    def clean(text: str) -> str:
-        kept = "".join(
-            " " if unicodedata.category(char)[0] in "PS" else char for char in text.casefold()
-        )
-        return " ".join(kept.split())
-
-    parts = [clean(line1), clean(line2), clean(city), _POSTCODE_SPACES.sub("", clean(postcode))]
-    return "|".join(parts) if any(parts) else ""
+    """The address as the CSV import normalises a people file's address columns, so a
+    volunteer who registers and one imported at the same address share a household."""
+    return pooldata.address_key(
+        [("address_line1", line1), ("address_line2", line2), ("city", city), ("postcode", postcode)]
+    )
 
 
 def household_key(jury_id: int, household: str) -> str:
@@ -1252,8 +1244,7 @@ def _match_import(
     claimed: dict[int, str] = {}
     where = {**columns, "name": columns.get("name") or columns.get("first_name")}
     for person in data.people:
-        # The physical line, once pooldata's Person carries it; until then the id names the row.
-        line: int = getattr(person, "line", 0)
+        line = person.line
         contact = _contact_of(person, columns)
         if len(person.id) > MAX_EXTERNAL_ID:
             errors.append(
