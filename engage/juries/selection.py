@@ -376,7 +376,9 @@ _FIX_SLACK = 1e-9
 _PRICING_TOLERANCE = 1e-9
 # Local searches per round, from the best compositions known so far: each improving one found
 # is a column the LP gets without an integer program.
-_LOCAL_SEARCH_STARTS = 6
+_LOCAL_SEARCH_STARTS = 12
+# The restricted LP keeps at most this many columns per row before it forgets unused ones.
+_COLUMNS_PER_ROW = 3
 # How far pricing duals lean towards the best duals seen so far in a level.
 _SMOOTHING = 0.7
 # Duals above this mark classes whose probability cannot rise above the current level.
@@ -452,6 +454,7 @@ class _Master:
         highs.changeObjectiveSense(highspy.ObjSense.kMaximize)
         self.highs = highs
         self.columns: list[np.ndarray] = []
+        self._stacked = np.zeros((0, structure.n_classes))  # the columns as one array, cached
         self.seen: set[bytes] = set()
 
     def add(self, counts: np.ndarray) -> None:
@@ -468,7 +471,9 @@ class _Master:
 
     def best_known(self, shares: np.ndarray, count: int) -> list[np.ndarray]:
         """The compositions found so far with the largest weights, best first."""
-        order = np.argsort(-(np.array(self.columns) @ shares), kind="stable")
+        if len(self._stacked) != len(self.columns):
+            self._stacked = np.array(self.columns)
+        order = np.argsort(-(self._stacked @ shares), kind="stable")
         return [self.columns[i] for i in order[:count]]
 
     def fix(self, classes: np.ndarray, value: float) -> None:
@@ -492,7 +497,26 @@ class _Master:
         duals[self.rows] = np.abs(row_dual[:-1])
         bound = -row_dual[-1]
         values = np.array(solution.col_value)
+        if len(self.columns) > _COLUMNS_PER_ROW * (len(self.rows) + 1):
+            forgotten = self._forget_unpromising(values[1:], np.array(solution.col_dual)[1:])
+            values = np.delete(values, forgotten + 1)  # they were all zero
         return float(values[0]), duals, float(bound), values[1:]
+
+    def _forget_unpromising(self, weights: np.ndarray, reduced: np.ndarray) -> np.ndarray:
+        """Drop the half of the unused columns that the duals value least. A long-lived master
+        with thousands of columns spends most of its time in pivots over columns that will
+        never return; one that is needed again is simply generated again."""
+        unused = np.flatnonzero((weights <= 1e-12) & (np.abs(reduced) > 1e-9))
+        worst = unused[np.argsort(-np.abs(reduced[unused]), kind="stable")][: len(unused) // 2]
+        worst = np.sort(worst)
+        if len(worst) == 0:
+            return worst
+        self.highs.deleteCols(len(worst), (worst + 1).astype(np.int32))  # column 0 is z
+        gone = set(worst.tolist())
+        for index in worst:
+            self.seen.discard(self.columns[index].tobytes())
+        self.columns = [c for i, c in enumerate(self.columns) if i not in gone]
+        return worst
 
 
 def _solve_level(
