@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 from scipy import linalg, sparse
+from scipy.linalg import lapack
 
 from engage.juries.selection import Quota
 
@@ -160,9 +161,10 @@ def _beck_fiala(incidence: sparse.csc_array, targets: FloatArray, m: int, k: int
     x starts at ``targets`` (m x the probabilities). Each round takes the fractional x and holds
     fixed a set of rows: the sum of all x, every person who is in more than ``k`` fractional
     panels, and (to keep more people exact for longer) further people, lowest target first, up
-    to half the number of fractional x. It then moves x, within floors and ceilings, to a vertex
-    of that polytope (:func:`_crossover`), where at most as many x are fractional as there are
-    independent rows. There are always fewer rows than fractional x (a column has at most k
+    to half the number of fractional x; people in the same fractional panels share a row. It
+    then moves x, within floors and ceilings, to a vertex of that polytope
+    (:func:`_crossover`), where at most as many x are fractional as there are independent
+    rows. There are always fewer rows than fractional x (a column has at most k
     person entries, and two distinct panels share at most k - 1 people), so every round makes
     some x integral. A person's row is dropped only once they are in at most k fractional
     panels, each of which then moves by less than 1: their count drifts by less than k in
@@ -178,17 +180,19 @@ def _beck_fiala(incidence: sparse.csc_array, targets: FloatArray, m: int, k: int
             break
         sub = incidence[:, fractional].tocsr()
         per_person = np.diff(sub.indptr)
+        # People in the same fractional panels share one row: hold it once, for all of them.
+        group = _same_rows(sub)
         tight = per_person > k
-        budget = max(int(np.count_nonzero(tight)), len(fractional) // 2 - 1)
-        extra = by_want[(per_person[by_want] >= 2) & ~tight[by_want]]
-        extra = extra[: budget - int(np.count_nonzero(tight))]
-        kept = np.sort(np.concatenate([np.flatnonzero(tight), extra]))
+        held_tight = np.flatnonzero(tight & (group == np.arange(len(group))))
+        budget = max(len(held_tight), len(fractional) // 2 - 1)
+        candidates = group[by_want[(per_person[by_want] >= 2) & ~tight[by_want]]]
+        _, first = np.unique(candidates, return_index=True)
+        extra = candidates[np.sort(first)][: budget - len(held_tight)]
+        kept = np.sort(np.concatenate([held_tight, extra]))
         rows = np.vstack([np.ones((1, len(fractional))), sub[kept].toarray()])
         floors = np.floor(x[fractional])
         y = x[fractional] - floors
-        free = np.ones(incidence.shape[0], dtype=bool)
-        free[kept] = False
-        free &= per_person > 0
+        free = ~np.isin(group, kept) & (per_person > 0)
         drift = incidence @ x - wanted
         x[fractional] = floors + _crossover(rows, y, sub[free], drift[free])
         _snap(x)
@@ -197,6 +201,16 @@ def _beck_fiala(incidence: sparse.csc_array, targets: FloatArray, m: int, k: int
     copies = np.floor(x + 0.5).astype(np.int64)
     _fix_total(copies, targets, m)
     return copies
+
+
+def _same_rows(matrix: sparse.csr_array) -> IntArray:
+    """For each row of a 0/1 matrix, the first row equal to it."""
+    first: dict[bytes, int] = {}
+    group = np.empty(matrix.shape[0], dtype=np.int64)
+    for row in range(matrix.shape[0]):
+        key = matrix.indices[matrix.indptr[row] : matrix.indptr[row + 1]].tobytes()
+        group[row] = first.setdefault(key, row)
+    return group
 
 
 def _fractional_mask(values: FloatArray) -> npt.NDArray[np.bool_]:
@@ -212,21 +226,39 @@ def _snap(x: FloatArray) -> None:
 def _independent(matrix: FloatArray) -> tuple[IntArray, IntArray]:
     """Indices of a largest set of independent rows and of as many columns that, together,
     form an invertible square block of ``matrix`` (rows x columns, fewer rows than columns)."""
-    # Usually the rows are independent, and LU with partial pivoting on the transpose finds the
-    # columns; a pivot close to zero means they are not, and column-pivoted QR sorts it out.
-    # (With p_indices, A = L[p] @ U: row i of A is a pivot row when p[i] < the rank.)
+    # Usually the rows are independent, and LU with partial pivoting finds the columns.
+    rows = np.arange(matrix.shape[0])
+    columns = _pivot_columns(matrix)
+    if columns is not None:
+        return rows, columns
+    # Some rows depend on others (a quota that fixes how many of a group sit on every panel
+    # can do that). Cholesky with pivoting of the Gram matrix finds a largest independent set.
+    gram = matrix @ matrix.T
+    tolerance = 1e-10 * float(np.max(np.diag(gram)))
+    _, order, rank, _ = lapack.dpstrf(gram, tol=tolerance)
+    rows = np.sort(np.asarray(order[:rank], dtype=np.int64) - 1)
+    columns = _pivot_columns(matrix[rows])
+    if columns is not None:
+        return rows, columns
+    # Last resort, slow but sure: QR with column pivoting.
+    upper, order = linalg.qr(matrix, mode="r", pivoting=True)
+    diagonal = np.abs(np.diag(upper))
+    rank = int(np.count_nonzero(diagonal > 1e-9 * max(float(diagonal[0]), 1.0)))
+    columns = np.asarray(order[:rank], dtype=np.int64)
+    # Partial pivoting on that full-column-rank block picks as many independent rows.
+    permutation, _, _ = linalg.lu(matrix[:, columns], p_indices=True)
+    return np.flatnonzero(permutation < rank), columns
+
+
+def _pivot_columns(matrix: FloatArray) -> IntArray | None:
+    """Columns that make an invertible block with all rows of ``matrix``, or None if its rows
+    are not (numerically) independent: LU with partial pivoting of its transpose."""
+    # With p_indices, A = L[p] @ U: row i of A is a pivot row when p[i] < the rank.
     permutation, _, upper = linalg.lu(matrix.T, p_indices=True)
     pivots = np.abs(np.diag(upper))
-    if pivots.min() > 1e-7 * max(float(pivots.max()), 1.0):
-        rows = matrix.shape[0]
-        return np.arange(rows), np.flatnonzero(permutation < rows)
-    r, columns = linalg.qr(matrix, mode="r", pivoting=True)
-    diagonal = np.abs(np.diag(r))
-    rank = int(np.count_nonzero(diagonal > 1e-9 * max(float(diagonal[0]), 1.0)))
-    basis_columns = np.asarray(columns[:rank], dtype=np.int64)
-    # Partial pivoting on a full-column-rank block picks independent rows.
-    permutation, _, _ = linalg.lu(matrix[:, basis_columns], p_indices=True)
-    return np.flatnonzero(permutation < rank), basis_columns
+    if pivots.min() <= 1e-7 * max(float(pivots.max()), 1.0):
+        return None
+    return np.flatnonzero(permutation < matrix.shape[0])
 
 
 def _crossover(
@@ -516,8 +548,12 @@ def make_bundle(
     People are listed by pseudonym, quotas by feature and value, each panel's members by
     pseudonym; the panels keep the order given, since the draw picks one by its position.
     ``min_probability`` is the smallest selection probability under this lottery of panels
-    (the smallest of :func:`lottery_marginals`). Raises ValueError when the parts do not fit together (an unknown or repeated pseudonym,
-    a panel of the wrong size, no panels, no randomness source)."""
+    (the smallest of :func:`lottery_marginals`). Raises ValueError when the parts do not fit
+    together (an unknown or repeated pseudonym, a panel of the wrong size, no panels, no
+    randomness source).
+
+    The commitment (:func:`commitment`) is the SHA-256 of exactly this text; publish the text
+    as it is, with no final line break."""
     pseudonyms = [person.pseudonym for person in people]
     if len(set(pseudonyms)) != len(pseudonyms):
         raise ValueError("Every person in the bundle needs a different pseudonym.")
@@ -632,14 +668,18 @@ def verify(bundle_text: str, random_value: str) -> VerifiedDraw:
 
     This cannot tell by itself whether the bundle was altered: it returns the commitment of the
     text it was given, which the user must compare with the commitment published before the
-    draw. A single final line break (added by some editors and downloads) is ignored; any other
-    change of the text makes this raise ValueError, as does anything that is not a bundle."""
+    draw. A single final line break (added by some editors and downloads) is ignored, and the
+    commitment is that of the text without it; any other change of the layout makes this raise
+    ValueError, as does anything that is not a bundle or contradicts itself (a panel of the
+    wrong size or naming someone not in the pool, m not the number of panels)."""
     text = bundle_text[:-1] if bundle_text.endswith("\n") else bundle_text
     text = text[:-1] if text.endswith("\r") else text
     try:
         document = json.loads(text)
     except json.JSONDecodeError as error:
         raise ValueError(f"This is not a draw bundle: it is not valid JSON ({error}).") from None
+    except RecursionError:
+        raise ValueError("This is not a draw bundle: it is nested too deeply.") from None
     if not isinstance(document, dict):
         raise ValueError("This is not a draw bundle: it is not a JSON object.")
     found = document.get("format")

@@ -119,6 +119,48 @@ def test_people_always_together_do_not_break_the_rounding() -> None:
     assert np.abs(shares - marginals(panels, probabilities, 30)).max() < 6 / 1000
 
 
+def test_a_group_with_a_fixed_seat_count_does_not_break_the_rounding() -> None:
+    """Every panel holds exactly one of people 0..19 (a quota with min = max = 1), so their
+    rows add up to the row of the total: dependent rows that are not simply equal."""
+    rng = np.random.default_rng(5)
+    found: set[Panel] = set()
+    while len(found) < 200:
+        one = int(rng.integers(0, 20))
+        others = [int(i) for i in rng.choice(np.arange(20, 35), size=3, replace=False)]
+        found.add(tuple(sorted([one, *others])))
+    panels = sorted(found)
+    weights = rng.random(len(panels))
+    probabilities = [float(w) for w in weights / weights.sum()]
+    drawn = lottery.round_to_uniform(panels, probabilities, 35)
+    assert len(drawn) == 1000
+    assert set(drawn) <= set(panels)
+    shares = np.array(lottery.lottery_marginals(drawn, 35))
+    assert np.abs(shares - marginals(panels, probabilities, 35)).max() < 4 / 1000
+
+
+@pytest.mark.parametrize("lu_trusted", [True, False])
+def test_independent_rows_and_columns_are_found_despite_dependent_rows(
+    lu_trusted: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Row 3 = row 1 + row 2, row 4 = row 0: rank 3. Without the LU shortcut, the slow
+    # QR fallback must find the same rank.
+    matrix = np.array(
+        [
+            [1, 1, 1, 1, 1, 1],
+            [1, 0, 1, 0, 0, 1],
+            [0, 1, 0, 0, 1, 0],
+            [1, 1, 1, 0, 1, 1],
+            [1, 1, 1, 1, 1, 1],
+        ],
+        dtype=float,
+    )
+    if not lu_trusted:
+        monkeypatch.setattr(lottery, "_pivot_columns", lambda matrix: None)
+    rows, columns = lottery._independent(matrix)
+    assert len(rows) == len(columns) == 3
+    assert abs(np.linalg.det(matrix[np.ix_(rows, columns)])) > 1e-9
+
+
 @pytest.mark.parametrize(
     ("panels", "probabilities", "n", "m", "message"),
     [
