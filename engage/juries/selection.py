@@ -379,6 +379,10 @@ _PRICING_TOLERANCE = 1e-9
 _LOCAL_SEARCH_STARTS = 12
 # The restricted LP keeps at most this many columns per row before it forgets unused ones.
 _COLUMNS_PER_ROW = 3
+# Fixed levels in the relaxation's LPs keep this much room for the solver's rounding.
+_RELAXED_SLACK = 1e-8
+# The relaxation's LEXIMIN counts as realised when every class reaches this share of it.
+_REALISED_TOLERANCE = 1e-6
 # How far pricing duals lean towards the best duals seen so far in a level.
 _SMOOTHING = 0.7
 # Duals above this mark classes whose probability cannot rise above the current level.
@@ -423,7 +427,9 @@ class _Master:
     Rows: one per class in the objective, then the row making probabilities sum to one.
     Columns: z, then one per composition. New columns and re-solves reuse the last basis."""
 
-    def __init__(self, structure: _Structure) -> None:
+    def __init__(self, structure: _Structure, targets: np.ndarray | None = None) -> None:
+        """With ``targets`` (a probability per class), z is instead the share of its target
+        that every class reaches: z = 1 means the targets themselves are achievable."""
         self.structure = structure
         self.rows = np.flatnonzero(structure.objective)
         self.row_of = {int(c): r for r, c in enumerate(self.rows)}
@@ -442,14 +448,14 @@ class _Master:
             np.array([], dtype=np.int32),
             np.array([], dtype=float),
         )
-        # z: coefficient -1 in every free class row, maximised.
+        # z: coefficient -1 (or minus the target) in every free class row, maximised.
         highs.addCol(
             1.0,
             -highspy.kHighsInf,
             highspy.kHighsInf,
             n_rows,
             np.arange(n_rows, dtype=np.int32),
-            np.full(n_rows, -1.0),
+            -np.ones(n_rows) if targets is None else -targets[self.rows],
         )
         highs.changeObjectiveSense(highspy.ObjSense.kMaximize)
         self.highs = highs
@@ -578,6 +584,46 @@ def _improves(
     return gain > _PRICING_TOLERANCE * max(1.0, abs(bound)) and not master.has(column)
 
 
+def _relaxed_leximin(structure: _Structure) -> np.ndarray | None:
+    """LEXIMIN over the linear relaxation: class counts may be fractional, so the achievable
+    probabilities are a polytope given by the quota rows themselves and each level is one
+    small linear program. It is an upper bound on the true LEXIMIN, and equals it whenever its
+    probabilities can be realised by a lottery over whole panels. None if a solve fails."""
+    matrix, lower, upper = structure.constraint_rows()
+    n = structure.n_classes
+    per_person = sparse.diags(1.0 / structure.sizes)
+    fixed = np.full(n, np.nan)
+    fixed[~structure.objective] = 0.0  # classes forced in or out take no part
+    bounds = [*zip(structure.lower, structure.upper, strict=True), (None, None)]
+    no_z = sparse.csr_matrix((matrix.shape[0], 1))
+    while np.isnan(fixed).any():
+        free = np.isnan(fixed)
+        # Variables: counts, then z. Maximise z: count/size >= z (free), >= level (fixed).
+        a_ub = sparse.vstack(
+            [
+                sparse.hstack([-per_person, sparse.csr_matrix(free.astype(float)[:, None])]),
+                sparse.hstack([matrix, no_z]),
+                sparse.hstack([-matrix, no_z]),
+            ],
+            format="csr",
+        )
+        b_ub = np.concatenate(
+            [np.where(free, 0.0, -(np.nan_to_num(fixed) - _RELAXED_SLACK)), upper, -lower]
+        )
+        cost = np.zeros(n + 1)
+        cost[-1] = -1.0
+        result = linprog(cost, A_ub=a_ub, b_ub=b_ub, bounds=bounds, method="highs-ds")
+        if result.x is None:
+            return None
+        level = float(result.x[-1])
+        tight = free & (-result.ineqlin.marginals[:n] > _DUAL_TOLERANCE)
+        if not tight.any():
+            tight = free & (result.x[:n] / structure.sizes <= level + 1e-9)
+        fixed[tight] = level
+    fixed[~structure.objective] = np.nan
+    return fixed
+
+
 def _class_lottery(
     structure: _Structure,
     *,
@@ -585,8 +631,13 @@ def _class_lottery(
     progress: ProgressCallback | None,
 ) -> _ClassLottery:
     pricer = _Pricer(structure)
+    initial = _initial_columns(pricer, structure)
+    if leximin:
+        realised = _realise_relaxed_leximin(structure, pricer, initial, progress)
+        if realised is not None:
+            return realised
     master = _Master(structure)
-    for column in _initial_columns(pricer, structure):
+    for column in initial:
         master.add(column)
     fixed_value = np.full(structure.n_classes, np.nan)
     iteration = 0
@@ -609,6 +660,10 @@ def _class_lottery(
         master.fix(np.flatnonzero(tight), value)
         if not leximin or not (structure.objective & np.isnan(fixed_value)).any():
             break
+    return _lottery_of(structure, master, weights)
+
+
+def _lottery_of(structure: _Structure, master: _Master, weights: np.ndarray) -> _ClassLottery:
     probabilities = np.clip(weights, 0.0, None)
     probabilities /= probabilities.sum()
     keep = probabilities > 1e-12
@@ -616,6 +671,38 @@ def _class_lottery(
     probabilities = probabilities[keep] / probabilities[keep].sum()
     class_probability = (np.array(kept).T / structure.sizes[:, None]) @ probabilities
     return _ClassLottery(kept, probabilities, class_probability)
+
+
+def _realise_relaxed_leximin(
+    structure: _Structure,
+    pricer: _Pricer,
+    initial: list[np.ndarray],
+    progress: ProgressCallback | None,
+) -> _ClassLottery | None:
+    """The fast path: if the relaxation's LEXIMIN probabilities can be realised by a lottery
+    over whole panels, they are the true LEXIMIN (the relaxation can only do better, and the
+    LEXIMIN point is unique). One column generation, like MAXIMIN's, decides it; on the
+    instances we know it succeeds, turning dozens of levels into one. None: use the levels."""
+    targets = _relaxed_leximin(structure)
+    if targets is None:
+        return None
+    master = _Master(structure, targets)
+    for column in initial:
+        master.add(column)
+    smallest = float(np.nanmin(targets)) if structure.objective.any() else 0.0
+    iteration = 0
+
+    def report(share: float) -> None:
+        nonlocal iteration
+        iteration += 1
+        if progress is not None:
+            progress(iteration, max(0.0, share) * smallest)
+
+    unfixed = np.full(structure.n_classes, np.nan)
+    share, _, weights = _solve_level(structure, master, pricer, unfixed, report)
+    if share < 1 - _REALISED_TOLERANCE:
+        return None
+    return _lottery_of(structure, master, weights)
 
 
 # --- From class compositions to panels of people -----------------------------------------------

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from scipy.optimize import linprog
 
-from engage.juries import pooldata
+from engage.juries import pooldata, selection
 from engage.juries.selection import (
     Algorithm,
     Distribution,
@@ -145,6 +145,35 @@ def test_leximin_matches_brute_force_at_every_level(seed: int, households: bool)
     distribution = select(instance, Algorithm.LEXIMIN, households=households)
     assert_valid_lottery(instance, distribution, households=households)
     expected = brute_force_leximin(instance, households=households)
+    assert sorted(distribution.marginals) == pytest.approx(expected, abs=1e-6)
+
+
+def odd_quota_instance(seed: int) -> Instance:
+    """Three features and uneven quotas: pools where fractional panels can do better than
+    whole ones, so the linear relaxation's LEXIMIN is not achievable."""
+    rng = np.random.default_rng(seed)
+    values = [[str(rng.integers(3)), str(rng.integers(2)), str(rng.integers(3))] for _ in range(9)]
+    quotas = []
+    for feature, count in zip("abc", (3, 2, 3), strict=True):
+        for value in range(count):
+            low = int(rng.integers(0, 2))
+            quotas.append(Quota(feature, str(value), low, low + int(rng.integers(0, 3))))
+    return Instance([f"p{i}" for i in range(9)], ["a", "b", "c"], values, quotas, 4)
+
+
+@pytest.mark.parametrize("seed", [1151, 1250])
+def test_leximin_is_exact_where_the_relaxation_overpromises(seed: int) -> None:
+    """The fast path (realising the relaxation's LEXIMIN) must give way to the level-by-level
+    method here, and the answer must still be the exact LEXIMIN."""
+    instance = odd_quota_instance(seed)
+    expected = brute_force_leximin(instance, households=False)
+    structure = selection._structure(instance, households=False)
+    relaxed = selection._relaxed_leximin(structure)
+    assert relaxed is not None
+    per_person = sorted(np.repeat(relaxed, structure.sizes.astype(int)))
+    assert not np.allclose(per_person, expected, atol=1e-6)  # the relaxation overpromises
+    distribution = select(instance, Algorithm.LEXIMIN, households=False)
+    assert_valid_lottery(instance, distribution, households=False)
     assert sorted(distribution.marginals) == pytest.approx(expected, abs=1e-6)
 
 
