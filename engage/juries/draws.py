@@ -48,8 +48,9 @@ from engage.juries.models import (
     SeatStatus,
     SelectionRun,
 )
+from engage.juries.pooldata import spreadsheet_cell
 from engage.juries.selection import Algorithm, Distribution, InfeasibleQuotas, Instance
-from engage.juries.services import build_instance, get_jury, require_manager
+from engage.juries.services import build_instance, get_jury, lock_jury, require_manager
 
 RUN_JOB = "juries.select"
 LOTTERY_PANELS = lottery.DEFAULT_PANELS  # m: panels in the published lottery
@@ -93,6 +94,9 @@ def engine_version() -> str:
 
 
 def _jury_for_update(session: Session, jury_id: int, actor: User | None) -> Jury:
+    """The jury, its row locked until the commit (see services.lock_jury), if ``actor`` manages
+    it and its personal data is still there."""
+    lock_jury(session, jury_id)
     jury = require_manager(session, jury_id, actor)
     if jury.status is JuryStatus.PURGED:
         raise Conflict(N_("This jury's personal data has been purged."))
@@ -205,8 +209,9 @@ def summarise_run(
         "panel_size": instance.panel_size,
         "seconds": distribution.seconds,
         "member_ids": list(member_ids),
-        "panels": [as_ids(panel) for panel in distribution.panels],
-        "probabilities": [float(p) for p in distribution.probabilities],
+        # The full distribution can hold tens of thousands of panels on a large pool; the draw
+        # needs only the rounded lottery below, so only its size is kept.
+        "panel_count": len(distribution.panels),
         "marginals": by_id(distribution.marginals),
         "legacy_marginals": by_id(legacy) if legacy is not None else None,
         "min_probability": distribution.min_probability,
@@ -441,14 +446,17 @@ def infeasibility(run: SelectionRun) -> dict[str, Any] | None:
 # --- Commit and reveal --------------------------------------------------------------------------
 
 
-def _bundle_people(instance: Instance) -> list[lottery.BundlePerson]:
+def _bundle_people(instance: Instance, *, households: bool) -> list[lottery.BundlePerson]:
     """The pool as published: pseudonyms, answers, and households renamed h1, h2, ... in the
-    order of the pseudonyms, so nobody's address can be guessed from them."""
+    order of the pseudonyms, so nobody's address can be guessed from them. Without the
+    household rule the selection ignored households, so none are published: everyone is a
+    household of their own (who lives with whom is nobody's business then)."""
     order = sorted(range(len(instance.ids)), key=lambda i: instance.ids[i])
+    homes = instance.households if households else None
     names: dict[str, str] = {}
     people = []
     for i in order:
-        key = instance.households[i] if instance.households is not None else instance.ids[i]
+        key = homes[i] if homes is not None else instance.ids[i]
         household = names.setdefault(key, f"h{len(names) + 1}")
         features = {feature: instance.values[i][f] for f, feature in enumerate(instance.features)}
         people.append(lottery.BundlePerson(instance.ids[i], features, household))
@@ -484,7 +492,7 @@ def commit_draw(session: Session, run_id: int, *, randomness_source: str, actor:
         bundle = lottery.make_bundle(
             jury_title=jury.title,
             panel_size=jury.panel_size,
-            people=_bundle_people(instance),
+            people=_bundle_people(instance, households=run.household_rule),
             quotas=instance.quotas,
             algorithm=run.algorithm,
             engine_version=engine_version(),
@@ -642,6 +650,7 @@ class PublicDraw:
     chosen_index: int | None
     revealed_at: datetime | None
     panel: list[str]  # pseudonyms, once revealed
+    procedure: str  # how to verify, in the bundle's own words (English): the authoritative rule
 
 
 def public_draw(session: Session, draw_id: int) -> PublicDraw:
@@ -667,6 +676,7 @@ def public_draw(session: Session, draw_id: int) -> PublicDraw:
         chosen_index=draw.chosen_index,
         revealed_at=draw.revealed_at,
         panel=panel,
+        procedure=str(document.get("procedure") or lottery.PROCEDURE),
     )
 
 
@@ -890,14 +900,6 @@ def accept_replacement(
 
 # --- Export and purge ---------------------------------------------------------------------------
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: object) -> str:
-    """A CSV cell a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
 
 def export_panel(session: Session, draw_id: int, *, actor: User) -> tuple[str, str]:
     """The panel and reserves with contact details as CSV text, and a file name. Audit-logged."""
@@ -947,7 +949,7 @@ def export_panel(session: Session, draw_id: int, *, actor: User) -> tuple[str, s
         }
         writer.writerow(
             [
-                _cell(x)
+                spreadsheet_cell(x)
                 for x in [
                     "panel" if seat.reserve_rank is None else "reserve",
                     seat.reserve_rank or "",
@@ -1067,7 +1069,9 @@ def _purge(session: Session, jury: Jury, *, actor: User | None, reason: str) -> 
 
 def purge_jury(session: Session, jury_id: int, *, actor: User, today: date) -> Jury:
     """Erase the jury's personal data (pool members with their answers and seats), keeping the
-    aggregate counts, the draw's public bundle and the audit trail."""
+    aggregate counts, the draw's public bundle and the audit trail. The caller removes the
+    jury's staged uploads (uploads.discard_jury) once this returns."""
+    lock_jury(session, jury_id)
     jury = require_manager(session, jury_id, actor)
     if jury.status is JuryStatus.PURGED:
         raise Conflict(N_("This jury's personal data has already been purged."))
@@ -1086,12 +1090,15 @@ def purge_jury(session: Session, jury_id: int, *, actor: User, today: date) -> J
 
 
 def purge_expired(session: Session, *, today: date) -> list[int]:
-    """Purge every jury whose retention date has passed (for a scheduled task). Returns ids."""
+    """Purge every jury whose retention date has passed (``engage juries purge-expired``, run
+    daily). Returns their ids; the caller removes their staged uploads."""
     due = list(
         session.scalars(
             sa.select(Jury)
             .where(Jury.status != JuryStatus.PURGED, Jury.retention_until < today)
             .order_by(Jury.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
         )
     )
     for jury in due:
