@@ -197,8 +197,8 @@ class MemberAnswer(Base):
 class SelectionRun(Base):
     """One run of a selection algorithm on the jury's pool and quotas, computed as a job.
 
-    ``result`` holds the distribution in terms of pool member ids: {"panels": [[id, ...], ...],
-    "probabilities": [...], "marginals": {id: p}, "fairness": {...}, ...}."""
+    ``result`` holds the outcome in terms of pool member ids: {"panel_count": ..., "marginals":
+    {id: p}, "fairness": {...}, "lottery": {"panels": [[id, ...], ...], ...}, ...}."""
 
     __tablename__ = "selection_runs"
 

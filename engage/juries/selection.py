@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -708,36 +709,46 @@ def _realise_relaxed_leximin(
 # --- From class compositions to panels of people -----------------------------------------------
 
 
+def _steps(structure: _Structure, counts: np.ndarray) -> dict[int, int]:
+    """Rotating classes of a composition and how many windows each steps through."""
+    return {
+        int(c): int(structure.sizes[c]) // math.gcd(int(counts[c]), int(structure.sizes[c]))
+        for c in np.flatnonzero(counts)
+        if counts[c] < structure.sizes[c]  # whole classes need no rotation
+    }
+
+
+def _window(structure: _Structure, c: int, count: int, step: int) -> list[int]:
+    group = structure.members[c]
+    first = step * count
+    return [group[(first + r) % len(group)] for r in range(count)]
+
+
 def _panels_of_composition(
     structure: _Structure, counts: np.ndarray
 ) -> list[tuple[tuple[int, ...], float]]:
     """Panels (with their share of the composition's probability) that give every member of a
-    class the same chance: each class rotates a window of its count over its members, all
-    classes driven by one uniform number u in [0, 1), member index floor(u * size) first."""
-    rotating = [
-        c
-        for c in np.flatnonzero(counts)
-        if counts[c] < structure.sizes[c]  # whole classes need no rotation
-    ]
+    class the same chance. A class of n members sending c of them takes the window of c
+    members starting at position j * c (mod n), for j = 0 .. n/g - 1 with g = gcd(c, n): those
+    windows cover every member exactly c/g times. All classes are driven by one uniform number
+    u in [0, 1) (j = floor(u * n/g)), so the composition splits into few panels."""
+    steps = _steps(structure, counts)
     cuts = {Fraction(0), Fraction(1)}
-    for c in rotating:
-        size = int(structure.sizes[c])
-        cuts.update(Fraction(a, size) for a in range(1, size))
+    for step_count in set(steps.values()):
+        cuts.update(Fraction(a, step_count) for a in range(1, step_count))
     points = sorted(cuts)
     always = [
         person
         for c in np.flatnonzero(counts)
-        if counts[c] >= structure.sizes[c]
+        if int(c) not in steps
         for person in structure.members[c]
     ]
     pieces = []
     for start, end in pairwise(points):
         middle = (start + end) / 2
         panel = list(always)
-        for c in rotating:
-            group = structure.members[c]
-            first = int(middle * len(group))
-            panel.extend(group[(first + r) % len(group)] for r in range(int(counts[c])))
+        for c, step_count in steps.items():
+            panel.extend(_window(structure, c, int(counts[c]), int(middle * step_count)))
         pieces.append((tuple(sorted(panel)), float(end - start)))
     return pieces
 
@@ -745,15 +756,17 @@ def _panels_of_composition(
 def _people_lottery(
     structure: _Structure, lottery: _ClassLottery
 ) -> tuple[list[tuple[int, ...]], np.ndarray]:
+    """Panels of people whose lottery gives everyone exactly their class's probability, by
+    rotating every class over its members within each composition. On large pools this makes
+    tens of thousands of panels (41,510 on s1700); reducing them to at most n + 1 with the
+    simplex method took longer than the whole LEXIMIN, and nothing downstream needs it: the
+    draw uses the lottery rounded to m panels."""
     weights: dict[tuple[int, ...], float] = {}
     for counts, probability in zip(lottery.compositions, lottery.probabilities, strict=True):
         for panel, share in _panels_of_composition(structure, counts):
             weights[panel] = weights.get(panel, 0.0) + probability * share
     panels = sorted(weights)
-    probabilities = np.array([weights[p] for p in panels])
-    if len(panels) > structure.n_people + 1:
-        panels, probabilities = _fewer_panels(panels, probabilities, structure.n_people)
-    return panels, probabilities
+    return panels, np.array([weights[p] for p in panels])
 
 
 def _incidence(panels: Sequence[tuple[int, ...]], n_people: int) -> sparse.csc_matrix:
@@ -763,28 +776,6 @@ def _incidence(panels: Sequence[tuple[int, ...]], n_people: int) -> sparse.csc_m
     return sparse.csc_matrix(
         (np.ones(len(indices)), indices, indptr), shape=(n_people, len(panels))
     )
-
-
-def _fewer_panels(
-    panels: list[tuple[int, ...]], probabilities: np.ndarray, n_people: int
-) -> tuple[list[tuple[int, ...]], np.ndarray]:
-    """The same marginals from at most n + 1 panels (Carathéodory): a vertex of the polytope of
-    lotteries over these panels with these marginals, found by the simplex method."""
-    incidence = _incidence(panels, n_people)
-    marginals = incidence @ probabilities
-    a_eq = sparse.vstack([incidence, sparse.csr_matrix(np.ones((1, len(panels))))], format="csr")
-    result = linprog(
-        np.zeros(len(panels)),
-        A_eq=a_eq,
-        b_eq=np.append(marginals, 1.0),
-        bounds=(0, None),
-        method="highs-ds",
-    )
-    if result.status != 0 or result.x is None:  # keep the larger, exact lottery rather than fail
-        return panels, probabilities
-    keep = np.flatnonzero(result.x > 1e-12)
-    reduced = result.x[keep] / result.x[keep].sum()
-    return [panels[i] for i in keep], reduced
 
 
 def _distribution(
