@@ -182,6 +182,32 @@ def juries_group() -> None:
     """Citizens' juries: selection from CSV files and checking a published draw."""
 
 
+@juries_group.command("purge-expired")
+def juries_purge_expired() -> None:
+    """Erase the personal data of every jury whose retention date has passed (run it daily,
+    e.g. from cron). Keeps the aggregate counts, the published draws and the audit trail."""
+    from datetime import date
+
+    from flask import current_app
+
+    from engage.extensions import db
+    from engage.juries import draws, services, uploads
+
+    purged = draws.purge_expired(db.session, today=date.today())
+    base = uploads.base_folder(current_app.instance_path)
+    for jury_id in purged:
+        uploads.discard_jury(base, jury_id)
+    if not purged:
+        click.echo("No jury is past its retention date: nothing purged.")
+        return
+    click.echo("Personal data purged, the retention date having passed:")
+    for jury_id in purged:
+        jury = services.get_jury(db.session, jury_id)
+        click.echo(
+            f"  jury {jury.id}: {jury.title} (kept until {jury.retention_until.isoformat()})"
+        )
+
+
 @juries_group.command("verify-draw", with_appcontext=False)
 @click.argument("bundle_path", metavar="BUNDLE.json", type=click.Path(exists=True, dir_okay=False))
 @click.argument("random_value", metavar="RANDOM_VALUE")

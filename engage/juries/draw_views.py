@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
-from werkzeug.routing import BuildError
 from werkzeug.wrappers import Response
 
 from engage import jobs
 from engage.errors import Conflict, DomainError, Invalid
 from engage.extensions import db
 from engage.forms import BaseForm, requested_page
-from engage.juries import draws, services
+from engage.juries import draws, services, uploads
 from engage.juries.draw_forms import (
     ALGORITHM_NAME,
     RUN_STATUS,
@@ -46,16 +53,7 @@ def labels() -> dict[str, object]:
         "SeatStatus": SeatStatus,
         "RunStatus": RunStatus,
         "JuryStatus": JuryStatus,
-        "other_url": other_url,
     }
-
-
-def other_url(endpoint: str, **values: Any) -> str | None:
-    """A link into another part of the juries pages, or None while that page does not exist."""
-    try:
-        return url_for(endpoint, **values)
-    except BuildError:
-        return None
 
 
 # What a POST may be refused for and shown as a message on the page it came from; Forbidden and
@@ -332,6 +330,7 @@ def purge(jury_id: int) -> str | Response:
             draws.purge_jury(db.session, jury_id, actor=current_user, today=today)
         except REFUSALS as error:
             return _refused(error, url_for("jury_draws.purge", jury_id=jury_id))
+        uploads.discard_jury(uploads.base_folder(current_app.instance_path), jury_id)
         flash(_("The volunteers' personal data is erased. Aggregate counts remain."), "success")
         return redirect(url_for("jury_draws.purge", jury_id=jury_id))
     return render_template(

@@ -37,6 +37,7 @@ from wtforms.validators import (
 
 from engage.forms import BaseForm, Finite
 from engage.juries.models import JuryFeature, JuryStatus, MemberSource
+from engage.juries.services import MAX_QUOTA  # the bound the service enforces
 
 JURY_STATUS = {
     JuryStatus.DRAFT: _l("Draft (only staff can see it)"),
@@ -49,8 +50,6 @@ MEMBER_SOURCE = {
     MemberSource.REGISTRATION: _l("Registered online"),
     MemberSource.IMPORT: _l("Imported"),
 }
-# The same bound the service enforces: far above any panel, far below an INTEGER column's limit.
-MAX_QUOTA = 100_000
 MAX_PANEL = 10_000
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"

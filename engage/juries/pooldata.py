@@ -20,7 +20,8 @@ Reading rules, for both files:
   "CSV" on Windows). An Excel workbook (.xlsx) or other binary file is reported, not guessed at.
 * The delimiter is the one among comma, semicolon and tab that splits the header into the most
   cells (a tie goes to the comma, then the semicolon).
-* Every cell is stripped of surrounding spaces. Blank lines, and lines whose cells are all
+* Every cell is stripped of surrounding spaces, and loses the apostrophe that guards a formula
+  character after it (see the end of this docstring). Blank lines, and lines whose cells are all
   empty (as spreadsheets write them), are skipped, but line numbers stay the physical lines of
   the file (the header is line 1).
 * A row with fewer cells than the header is an error; extra cells are an error unless they are
@@ -37,14 +38,24 @@ one :class:`PoolFileError`, each with its file, line, column and a translatable 
 
 Households (for the one-person-per-household rule): a ``household`` column when the people file
 has one; otherwise the normalised address (casefolded, punctuation and symbols removed,
-whitespace collapsed, and all spaces removed from postcodes) made of the address columns the file
-has (``primary_address1``, ``primary_address2``, ``primary_city``, ``primary_zip``, ``address``,
-``address1``, ``address2``, ``address_line1``, ``address_line2``, ``city``, ``postcode``,
-``zip``). A person with a blank household or address lives alone: ``"person:<id>"``. In the
-paper's format everyone lives alone.
+whitespace collapsed, and all spaces removed from postcodes) in four fixed slots, whichever of
+them the file has (see ``ADDRESS_SLOTS``; a missing column is an empty slot, so a file without,
+say, a second address line gives the same key as a registration with that line empty):
+
+* line 1: ``address_line1``, ``primary_address1``, ``address1``, ``address``;
+* line 2: ``address_line2``, ``primary_address2``, ``address2``;
+* city: ``city``, ``primary_city``, ``town``;
+* postcode: ``postcode``, ``primary_zip``, ``zip``, ``post_code``, ``postal_code``.
+
+Column names are compared ignoring case, spaces and hyphens; when a file has several columns for
+one slot, the first in the file counts. A person with a blank household or address lives alone:
+``"person:<id>"``. In the paper's format everyone lives alone.
 
 Writing is always in the Sortition Foundation format, so a pool read in either format can be
-exported and read back unchanged (apart from its format).
+exported and read back unchanged (apart from its format). Every cell written that a spreadsheet
+would run as a formula (starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return) is
+prefixed with an apostrophe (:func:`spreadsheet_cell`), and the reader removes that apostrophe
+again, so the guard survives a round trip without changing any id, value or contact detail.
 """
 
 from __future__ import annotations
@@ -66,10 +77,16 @@ __all__ = [
     "PoolData",
     "PoolFileError",
     "PoolFormat",
+    "QuotaLines",
     "RowError",
+    "address_columns",
+    "address_key",
     "propose_quotas",
     "read_pool",
+    "read_pool_partly",
     "read_quotas",
+    "read_quotas_partly",
+    "spreadsheet_cell",
     "write_features_csv",
     "write_people_csv",
 ]
@@ -77,28 +94,44 @@ __all__ = [
 PEOPLE = "people"
 QUOTAS = "quotas"
 
-ADDRESS_COLUMNS = (
-    "primary_address1",
-    "primary_address2",
-    "primary_city",
-    "primary_zip",
-    "address",
-    "address1",
-    "address2",
-    "address_line1",
-    "address_line2",
-    "city",
-    "postcode",
-    "zip",
+# The four parts of an address, each with the column names that give it (compared ignoring case,
+# spaces and hyphens). The household key and the contact details kept from an import both read
+# these, so a volunteer who registers and one imported at the same address share a household.
+ADDRESS_SLOTS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("address_line1", ("address_line1", "primary_address1", "address1", "address")),
+    ("address_line2", ("address_line2", "primary_address2", "address2")),
+    ("city", ("city", "primary_city", "town")),
+    ("postcode", ("postcode", "primary_zip", "zip", "post_code", "postal_code")),
 )
-_POSTCODE_COLUMNS = frozenset({"primary_zip", "postcode", "zip"})
+ADDRESS_COLUMNS = tuple(name for _, names in ADDRESS_SLOTS for name in names)
 HOUSEHOLD_COLUMN = "household"
 _DELIMITERS = (",", ";", "\t")
 _WHOLE_NUMBER = re.compile(r"[0-9]+")
 _NEGATIVE_NUMBER = re.compile(r"-[0-9]+")
+MIN_MAX_COLUMNS = ("min", "max", "min_flex", "max_flex")
 
 # Shares may add up to anything within this many percentage points of 100.
 SHARE_TOLERANCE = 1.0
+
+# A cell starting with one of these is run as a formula by spreadsheets (CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_cell(value: object) -> str:
+    """``value`` as a CSV cell no spreadsheet runs as a formula: text starting with a formula
+    character gets an apostrophe in front. So does text that already starts with apostrophes
+    before one, so that the reader, which removes one such apostrophe, gets every text back."""
+    text = "" if value is None else str(value)
+    if text.lstrip("'").startswith(FORMULA_START):
+        return "'" + text
+    return text
+
+
+def _unguarded(cell: str) -> str:
+    """A cell read back as it was before :func:`spreadsheet_cell` guarded it."""
+    if cell.startswith("'") and cell.lstrip("'").startswith(FORMULA_START):
+        return cell[1:]
+    return cell
 
 
 class PoolFormat(enum.StrEnum):
@@ -151,6 +184,29 @@ class Person:
 
 
 @dataclass(frozen=True)
+class QuotaLines:
+    """Where a quotas file gave each quota, so that checks made after reading it can point at
+    the right line and column.
+
+    ``rows`` maps (feature, value) to the physical line of its row; ``columns`` maps each role
+    (``feature``, ``value``, ``min``, ``max``, ``min_flex``, ``max_flex``) to the name of its
+    column as written in the file (the paper's feature column is called ``category``)."""
+
+    rows: dict[tuple[str, str], int] = field(default_factory=dict)
+    columns: dict[str, str] = field(default_factory=dict)
+
+    def line(self, feature: str, value: str | None = None) -> int:
+        """The line of this value's row, or without a value of the feature's first row; 0 (the
+        file as a whole) when the file has no such row."""
+        if value is not None:
+            return self.rows.get((feature, value), 0)
+        return min((line for (name, _), line in self.rows.items() if name == feature), default=0)
+
+    def column(self, role: str) -> str | None:
+        return self.columns.get(role)
+
+
+@dataclass(frozen=True)
 class PoolData:
     """A pool and its quotas, read from CSV files that were entirely valid."""
 
@@ -159,6 +215,8 @@ class PoolData:
     values: dict[str, list[str]]
     quotas: list[Quota]
     people: list[Person]
+    # Where each quota is in its file (for errors found later); not part of equality.
+    where: QuotaLines = field(default_factory=QuotaLines, compare=False)
 
     def instance(self, panel_size: int) -> Instance:
         """The selection problem of choosing ``panel_size`` people from this pool."""
@@ -244,7 +302,7 @@ def _records(text: str, delimiter: str) -> Iterator[tuple[int, list[str] | None]
         except csv.Error:
             yield line, None
             return
-        yield line, [cell.strip() for cell in record]
+        yield line, [_unguarded(cell.strip()) for cell in record]
 
 
 def _read_table(data: bytes, file: str) -> tuple[_Table | None, list[RowError]]:
@@ -336,6 +394,7 @@ class _Quotas:
     features: list[str]
     values: dict[str, list[str]]
     errors: list[RowError]
+    where: QuotaLines = field(default_factory=QuotaLines)
 
 
 def _parse_count(
@@ -382,7 +441,11 @@ def _parse_quotas(table: _Table, errors: list[RowError]) -> _Quotas:
         )
         return result
 
-    known = {*names, "min", "max", "min_flex", "max_flex"}
+    roles = {"feature": names[0], "value": names[1], **{n: n for n in MIN_MAX_COLUMNS}}
+    for role, name in roles.items():
+        if name in keys:
+            result.where.columns[role] = table.header[keys[name]]
+    known = {*names, *MIN_MAX_COLUMNS}
     for name in table.header:
         if _column_key(name) not in known:
             errors.append(
@@ -407,7 +470,7 @@ def _parse_quotas(table: _Table, errors: list[RowError]) -> _Quotas:
         )
 
     feature_col, value_col = keys[names[0]], keys[names[1]]
-    first_line: dict[tuple[str, str], int] = {}
+    first_line = result.where.rows
     for line, cells in table.rows:
         feature, value = cells[feature_col], cells[value_col]
         row_ok = True
@@ -505,10 +568,25 @@ def read_quotas(data: bytes) -> tuple[PoolFormat, list[Quota]]:
     """The format and quotas of a quotas file (see the module docstring for the formats).
 
     Raises PoolFileError with every problem found."""
+    quotas, errors = read_quotas_partly(data)
+    if errors or quotas is None:
+        raise PoolFileError(errors)
+    return quotas.format, quotas.quotas
+
+
+def read_quotas_partly(data: bytes) -> tuple[PoolData | None, list[RowError]]:
+    """What :func:`read_quotas` reads, without raising, as a pool without people: the features
+    and values of every row that names them, the quotas of the rows that are entirely valid and
+    where each row is (None when the format cannot be told), beside every problem found. For
+    callers that check the quotas further and report all problems together; never use quotas
+    that came with errors."""
     result = _quotas_from_bytes(data)
-    if result.errors or result.format is None:
-        raise PoolFileError(result.errors)
-    return result.format, result.quotas
+    if result.format is None:
+        return None, result.errors
+    quotas = PoolData(
+        result.format, result.features, result.values, result.quotas, [], result.where
+    )
+    return quotas, result.errors
 
 
 # --- people ----------------------------------------------------------------------------------
@@ -570,14 +648,23 @@ def _normalise(text: str) -> str:
     return " ".join(kept.split())
 
 
-def address_key(parts: Sequence[tuple[str, str]]) -> str:
-    """The household key of an address given as (column, cell) pairs; "" if it is blank."""
-    normalised = []
-    for column, cell in parts:
-        value = _normalise(cell)
-        if column.casefold() in _POSTCODE_COLUMNS:
-            value = value.replace(" ", "")
-        normalised.append(value)
+def address_columns(header: Sequence[str]) -> dict[str, str]:
+    """Which column of a people file gives each part of the address (``ADDRESS_SLOTS``):
+    {slot: column}, the first matching column in the file for each slot it has."""
+    found: dict[str, str] = {}
+    for slot, names in ADDRESS_SLOTS:
+        for column in header:
+            if _column_key(column) in names:
+                found[slot] = column
+                break
+    return found
+
+
+def address_key(line1: str, line2: str, city: str, postcode: str) -> str:
+    """The household key of an address, always in the same four slots (an empty string for a
+    part the caller does not have); "" when the whole address is blank."""
+    normalised = [_normalise(line1), _normalise(line2), _normalise(city)]
+    normalised.append(_normalise(postcode).replace(" ", ""))
     return "|".join(normalised) if any(normalised) else ""
 
 
@@ -652,7 +739,7 @@ def _people_sortition_foundation(
         return []
     taken.add(id_column)
     contact_columns = [name for name in table.header if name not in taken]
-    address_columns = [name for name in contact_columns if name.casefold() in ADDRESS_COLUMNS]
+    address = address_columns(contact_columns)
 
     people: list[Person] = []
     first_line: dict[str, int] = {}
@@ -680,7 +767,12 @@ def _people_sortition_foundation(
         if household_column is not None:
             household = cells[index[household_column]]
         else:
-            household = address_key([(n, cells[index[n]]) for n in address_columns])
+            household = address_key(
+                *(
+                    cells[index[address[slot]]] if slot in address else ""
+                    for slot, _ in ADDRESS_SLOTS
+                )
+            )
         people.append(
             Person(
                 id=person_id,
@@ -726,6 +818,17 @@ def read_pool(people: bytes, quotas: bytes) -> PoolData:
 
     Raises PoolFileError with the problems of both files; returns data only when there are none.
     See the module docstring for the reading rules, ids and households."""
+    data, errors = read_pool_partly(people, quotas)
+    if errors or data is None:
+        raise PoolFileError(errors)
+    return data
+
+
+def read_pool_partly(people: bytes, quotas: bytes) -> tuple[PoolData | None, list[RowError]]:
+    """What :func:`read_pool` reads, without raising: the data holds the valid quota rows and
+    the people whose rows are valid (None when the quotas file's format cannot be told), beside
+    every problem found. For callers that check the rows further and report all problems of an
+    upload together; never import data that came with errors."""
     parsed = _quotas_from_bytes(quotas)
     errors = list(parsed.errors)
     table, people_errors = _read_table(people, PEOPLE)
@@ -736,9 +839,12 @@ def read_pool(people: bytes, quotas: bytes) -> PoolData:
             members = _people_paper(table, parsed, errors)
         else:
             members = _people_sortition_foundation(table, parsed, errors)
-    if errors or parsed.format is None:
-        raise PoolFileError(errors)
-    return PoolData(parsed.format, parsed.features, parsed.values, parsed.quotas, members)
+    if parsed.format is None:
+        return None, errors
+    data = PoolData(
+        parsed.format, parsed.features, parsed.values, parsed.quotas, members, parsed.where
+    )
+    return data, errors
 
 
 # --- writing ---------------------------------------------------------------------------------
@@ -747,7 +853,7 @@ def read_pool(people: bytes, quotas: bytes) -> PoolData:
 def _csv_text(rows: Sequence[Sequence[str | int]]) -> str:
     out = io.StringIO()
     writer = csv.writer(out)  # RFC 4180: comma, CRLF line ends, quotes only where needed
-    writer.writerows(rows)
+    writer.writerows([spreadsheet_cell(cell) for cell in row] for row in rows)
     return out.getvalue()
 
 

@@ -15,7 +15,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from slugify import slugify as make_slug
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from engage import audit
@@ -44,8 +43,8 @@ from engage.juries.pooldata import (
     PoolFormat,
     RowError,
     propose_quotas,
-    read_pool,
-    read_quotas,
+    read_pool_partly,
+    read_quotas_partly,
     write_features_csv,
     write_people_csv,
 )
@@ -61,6 +60,19 @@ FROZEN_STATUSES = frozenset({JuryStatus.FROZEN, JuryStatus.DRAWN, JuryStatus.PUR
 
 def get_jury(session: Session, jury_id: int) -> Jury:
     jury = session.get(Jury, jury_id)
+    if jury is None:
+        raise NotFound(N_("No such jury."))
+    return jury
+
+
+def lock_jury(session: Session, jury_id: int) -> Jury:
+    """The jury, read afresh with its row locked until the transaction ends, so that a check of
+    its status still holds when the change is committed. Every service that changes the pool or
+    the quotas takes this lock first, and so does the commit of a draw that freezes them: a
+    registration or an import in flight and the freeze happen one after the other, never
+    interleaved. (PostgreSQL: SELECT ... FOR UPDATE. SQLite lets one writer in at a time anyway,
+    from BEGIN IMMEDIATE, and ignores the clause.)"""
+    jury = session.get(Jury, jury_id, with_for_update=True, populate_existing=True)
     if jury is None:
         raise NotFound(N_("No such jury."))
     return jury
@@ -211,6 +223,15 @@ def _refuse_if_frozen(jury: Jury) -> None:
         raise Conflict(FROZEN_MESSAGE)
 
 
+def _editable_jury(session: Session, jury_id: int, actor: User) -> Jury:
+    """The jury, locked (see lock_jury), when ``actor`` manages it and it is not frozen."""
+    jury = lock_jury(session, jury_id)
+    if not can_manage(session, jury.id, actor):
+        raise Forbidden(N_("Only this jury's officers can do this."))
+    _refuse_if_frozen(jury)
+    return jury
+
+
 @dataclass(frozen=True)
 class JuryListing:
     jury: Jury
@@ -322,8 +343,7 @@ def create_jury(
 def update_jury(
     session: Session, jury_id: int, values: JuryFields, *, actor: User, today: date | None = None
 ) -> Jury:
-    jury = require_manager(session, jury_id, actor)
-    _refuse_if_frozen(jury)
+    jury = _editable_jury(session, jury_id, actor)
     _check_jury_fields(values, today=today or date.today())
     changed: dict[str, list[Any]] = {}
     for name, after in asdict(values).items():
@@ -504,8 +524,7 @@ def add_feature(
 ) -> JuryFeature:
     """A new demographic question. Volunteers already in the pool were not asked it, so it can
     only be added while the pool is empty."""
-    jury = require_manager(session, jury_id, actor)
-    _refuse_if_frozen(jury)
+    jury = _editable_jury(session, jury_id, actor)
     if _member_count(session, jury.id):
         raise Conflict(
             N_(
@@ -538,8 +557,7 @@ def add_feature(
 def update_feature(
     session: Session, jury_id: int, feature_id: int, values: FeatureFields, *, actor: User
 ) -> JuryFeature:
-    jury = require_manager(session, jury_id, actor)
-    _refuse_if_frozen(jury)
+    jury = _editable_jury(session, jury_id, actor)
     feature = get_feature(session, jury.id, feature_id)
     key = _feature_key(values)
     if key != feature.key:
@@ -578,8 +596,7 @@ def update_feature(
 
 def remove_feature(session: Session, jury_id: int, feature_id: int, *, actor: User) -> None:
     """Remove a question, its quotas and every volunteer's answer to it."""
-    jury = require_manager(session, jury_id, actor)
-    _refuse_if_frozen(jury)
+    jury = _editable_jury(session, jury_id, actor)
     feature = get_feature(session, jury.id, feature_id)
     key = feature.key
     session.delete(feature)
@@ -611,11 +628,10 @@ def _taken_pseudonyms(session: Session, jury_id: int) -> set[str]:
 
 
 def normalise_address(line1: str, line2: str, city: str, postcode: str) -> str:
-    """The address as the CSV import normalises a people file's address columns, so a
-    volunteer who registers and one imported at the same address share a household."""
-    return pooldata.address_key(
-        [("address_line1", line1), ("address_line2", line2), ("city", city), ("postcode", postcode)]
-    )
+    """The address as the CSV import normalises a people file's address columns (the same four
+    slots), so a volunteer who registers and one imported at the same address share a
+    household."""
+    return pooldata.address_key(line1, line2, city, postcode)
 
 
 def household_key(jury_id: int, household: str) -> str:
@@ -653,9 +669,15 @@ def register_volunteer(
     now: datetime | None = None,
 ) -> tuple[PoolMember, bool]:
     """Add a resident to the pool, or update their registration when this e-mail address is
-    already in it. Returns the member and whether they are new."""
+    already in it. Returns the member and whether they are new.
+
+    Every registration, an update too, gets a new pseudonym, which the volunteer is shown. So
+    typing someone else's e-mail address never reveals the pseudonym under which their answers
+    will be published, and the page looks the same whether the address was new or not. (Nothing
+    is published before a draw is committed, and registration closes then.)"""
     now = now or utcnow()
-    jury = get_jury(session, jury_id)
+    # Locked: a draw committed meanwhile waits for this registration, or this one sees it.
+    jury = lock_jury(session, jury_id)
     if not registration_is_open(jury, now):
         raise Conflict(N_("Registration for this jury is closed."))
     if not values.consent:
@@ -663,54 +685,47 @@ def register_volunteer(
     features = _features(session, jury.id)
     _check_answers(features, values.answers)
     email = normalise_email(values.email)
-    for attempt in (1, 2):
-        member = session.scalar(
-            sa.select(PoolMember).where(PoolMember.jury_id == jury.id, PoolMember.email == email)
+    member = session.scalar(
+        sa.select(PoolMember).where(PoolMember.jury_id == jury.id, PoolMember.email == email)
+    )
+    created = member is None
+    pseudonym = new_pseudonym(_taken_pseudonyms(session, jury.id))
+    if member is None:
+        member = PoolMember(
+            jury_id=jury.id, pseudonym=pseudonym, source=MemberSource.REGISTRATION, email=email
         )
-        created = member is None
-        if member is None:
-            member = PoolMember(
-                jury_id=jury.id,
-                pseudonym=new_pseudonym(_taken_pseudonyms(session, jury.id)),
-                source=MemberSource.REGISTRATION,
-                email=email,
-            )
-            session.add(member)
-        member.name = values.name
-        member.phone = values.phone
-        member.address_line1 = values.address_line1
-        member.address_line2 = values.address_line2
-        member.city = values.city
-        member.postcode = values.postcode
-        member.household_key = household_key(
-            jury.id,
-            normalise_address(
-                values.address_line1, values.address_line2, values.city, values.postcode
-            ),
-        )
-        member.consent_given_at = now
-        member.consent_text = consent_text
-        if user is not None and member.user_id is None:
-            member.user_id = user.id
-        _set_answers(member, {feature.id: values.answers[feature.id] for feature in features})
-        try:
-            session.flush()
-            audit.record(
-                session,
-                user,
-                "jury.volunteer_registered" if created else "jury.volunteer_updated",
-                _subject(jury),
-                {"member": member.pseudonym},
-            )
-            session.commit()
-        except IntegrityError:
-            # The same address registered a moment ago by another request: update that one.
-            session.rollback()
-            if attempt == 2:
-                raise
-            continue
-        return member, created
-    raise AssertionError("unreachable")  # pragma: no cover
+        session.add(member)
+    previous = member.pseudonym
+    member.pseudonym = pseudonym
+    member.name = values.name
+    member.phone = values.phone
+    member.address_line1 = values.address_line1
+    member.address_line2 = values.address_line2
+    member.city = values.city
+    member.postcode = values.postcode
+    member.household_key = household_key(
+        jury.id,
+        normalise_address(values.address_line1, values.address_line2, values.city, values.postcode),
+    )
+    member.consent_given_at = now
+    member.consent_text = consent_text
+    if user is not None and member.user_id is None:
+        member.user_id = user.id
+    _set_answers(member, {feature.id: values.answers[feature.id] for feature in features})
+    session.flush()
+    details = {"member": pseudonym} if created else {"member": pseudonym, "previous": previous}
+    # No actor, on purpose: the log outlives a purge while the published bundle keeps each
+    # pseudonym's answers, so an entry naming the signed-in resident beside the pseudonym would
+    # tie their account to their answers for good.
+    audit.record(
+        session,
+        None,
+        "jury.volunteer_registered" if created else "jury.volunteer_updated",
+        _subject(jury),
+        details,
+    )
+    session.commit()
+    return member, created
 
 
 def _set_answers(member: PoolMember, answers: dict[int, int]) -> None:
@@ -855,8 +870,7 @@ def set_quotas(
     actor: User,
 ) -> None:
     """Set min and max for the given values (None: not set, so 0 and the panel size)."""
-    jury = require_manager(session, jury_id, actor)
-    _refuse_if_frozen(jury)
+    jury = _editable_jury(session, jury_id, actor)
     values = _values_by_id(session, jury.id)
     changes: list[dict[str, Any]] = []
     for value_id, (low, high) in bounds.items():
@@ -885,8 +899,7 @@ def propose_from_shares(
     """Store each value's share of the population (percent) and set the quotas they give for
     the panel size. Features whose shares are all empty keep their quotas; a "prefer not to
     say" answer may be left empty."""
-    jury = require_manager(session, jury_id, actor)
-    _refuse_if_frozen(jury)
+    jury = _editable_jury(session, jury_id, actor)
     features = _features(session, jury.id)
     wanted: dict[str, dict[str, float]] = {}
     for feature in features:
@@ -968,8 +981,7 @@ def apply_relaxation(
     session: Session, jury_id: int, *, digest: str, actor: User
 ) -> list[QuotaChange]:
     """Write the relaxation the feasibility check proposes, if it is still the one shown."""
-    jury = require_manager(session, jury_id, actor)
-    _refuse_if_frozen(jury)
+    jury = _editable_jury(session, jury_id, actor)
     result = check_feasibility(session, jury.id)
     if result is None:
         raise Conflict(N_("The quotas can already be met; there is nothing to relax."))
@@ -1008,10 +1020,8 @@ CONTACT_SOURCES: dict[str, tuple[str, ...]] = {
     "last_name": ("last_name", "lastname", "surname", "family_name"),
     "email": ("email", "e_mail", "email_address"),
     "phone": ("phone", "mobile_number", "mobile", "telephone", "phone_number"),
-    "address_line1": ("address_line1", "primary_address1", "address1", "address"),
-    "address_line2": ("address_line2", "primary_address2", "address2"),
-    "city": ("city", "primary_city", "town"),
-    "postcode": ("postcode", "primary_zip", "zip", "post_code", "postal_code"),
+    # The address: the columns the household key reads too.
+    **dict(pooldata.ADDRESS_SLOTS),
 }
 CONTACT_LENGTHS = {
     "name": 200,
@@ -1104,61 +1114,55 @@ class _Match:
     existing: int
 
 
-def _quota_errors(
-    session: Session,
-    jury: Jury,
-    features: list[str],
-    values: dict[str, list[str]],
-    quotas: list[Quota],
-    *,
-    replace: bool,
-) -> list[RowError]:
-    """Problems with a quotas file beyond its own syntax: names we reserve, sizes our columns
-    hold, and (when the pool stays) answers volunteers already gave that it would drop."""
+def _quota_errors(session: Session, jury: Jury, data: PoolData, *, replace: bool) -> list[RowError]:
+    """Problems with a quotas file (as read into ``data``, perhaps partly) beyond its own
+    syntax: names we reserve, sizes our columns hold, and (when the pool stays) answers
+    volunteers already gave that it would drop. Each on the line and in the column of the quota
+    row it is about (line 0 when it is about a row the file lacks)."""
+    features, values, quotas, where = data.features, data.values, data.quotas, data.where
     errors: list[RowError] = []
+
+    def error(line: int, role: str | None, message: str, params: dict[str, str | int]) -> None:
+        column = where.column(role) if role is not None and line else None
+        errors.append(RowError(QUOTAS_FILE, line, column, message, params))
+
     for name in features:
         if name.casefold() in RESERVED_KEYS:
-            errors.append(
-                RowError(
-                    QUOTAS_FILE,
-                    0,
-                    None,
-                    N_("The feature name %(feature)s is used for contact details; rename it."),
-                    {"feature": name},
-                )
+            error(
+                where.line(name),
+                "feature",
+                N_("The feature name %(feature)s is used for contact details; rename it."),
+                {"feature": name},
             )
         if len(name) > MAX_FEATURE_KEY:
-            errors.append(
-                RowError(
-                    QUOTAS_FILE,
-                    0,
-                    None,
-                    N_("The feature name %(feature)s is longer than %(max)s characters."),
-                    {"feature": name[:40] + "…", "max": MAX_FEATURE_KEY},
-                )
+            error(
+                where.line(name),
+                "feature",
+                N_("The feature name %(feature)s is longer than %(max)s characters."),
+                {"feature": name[:40] + "…", "max": MAX_FEATURE_KEY},
             )
         for value in values[name]:
             if len(value) > MAX_VALUE_KEY:
-                errors.append(
-                    RowError(
-                        QUOTAS_FILE,
-                        0,
-                        None,
-                        N_("A value of %(feature)s is longer than %(max)s characters."),
-                        {"feature": name, "max": MAX_VALUE_KEY},
-                    )
+                error(
+                    where.line(name, value),
+                    "value",
+                    N_("A value of %(feature)s is longer than %(max)s characters."),
+                    {"feature": name, "max": MAX_VALUE_KEY},
                 )
     for quota in quotas:
-        bounds = (quota.min, quota.max, quota.min_flex or 0, quota.max_flex or 0)
-        if max(bounds) > MAX_QUOTA:
-            errors.append(
-                RowError(
-                    QUOTAS_FILE,
-                    0,
-                    None,
-                    N_("The quota of %(feature)s = %(value)s is above %(max)s."),
-                    {"feature": quota.feature, "value": quota.value, "max": MAX_QUOTA},
-                )
+        bounds = {
+            "min": quota.min,
+            "max": quota.max,
+            "min_flex": quota.min_flex,
+            "max_flex": quota.max_flex,
+        }
+        too_big = next((role for role, bound in bounds.items() if (bound or 0) > MAX_QUOTA), None)
+        if too_big is not None:
+            error(
+                where.line(quota.feature, quota.value),
+                too_big,
+                N_("The quota of %(feature)s = %(value)s is above %(max)s."),
+                {"feature": quota.feature, "value": quota.value, "max": MAX_QUOTA},
             )
     if replace or not _member_count(session, jury.id):
         return errors
@@ -1166,31 +1170,25 @@ def _quota_errors(
     current_keys = [feature.key for feature in current]
     for key in current_keys:
         if key not in values:
-            errors.append(
-                RowError(
-                    QUOTAS_FILE,
-                    0,
-                    None,
-                    N_(
-                        "Volunteers in the pool answered %(feature)s, which this file leaves out. "
-                        "Keep it, or replace the whole pool."
-                    ),
-                    {"feature": key},
-                )
+            error(
+                0,
+                None,
+                N_(
+                    "Volunteers in the pool answered %(feature)s, which this file leaves out. "
+                    "Keep it, or replace the whole pool."
+                ),
+                {"feature": key},
             )
     for key in features:
         if key not in current_keys:
-            errors.append(
-                RowError(
-                    QUOTAS_FILE,
-                    0,
-                    None,
-                    N_(
-                        "Volunteers in the pool were not asked %(feature)s. Leave it out, or "
-                        "replace the whole pool."
-                    ),
-                    {"feature": key},
-                )
+            error(
+                where.line(key),
+                "feature",
+                N_(
+                    "Volunteers in the pool were not asked %(feature)s. Leave it out, or "
+                    "replace the whole pool."
+                ),
+                {"feature": key},
             )
     for feature in current:
         if feature.key not in values:
@@ -1198,17 +1196,14 @@ def _quota_errors(
         answered = _answered_value_ids(session, feature.id)
         for row in feature.values:
             if row.id in answered and row.key not in values[feature.key]:
-                errors.append(
-                    RowError(
-                        QUOTAS_FILE,
-                        0,
-                        None,
-                        N_(
-                            "Volunteers in the pool answered %(value)s to %(feature)s, which "
-                            "this file leaves out. Keep it, or replace the whole pool."
-                        ),
-                        {"feature": feature.key, "value": row.key},
-                    )
+                error(
+                    0,
+                    None,
+                    N_(
+                        "Volunteers in the pool answered %(value)s to %(feature)s, which "
+                        "this file leaves out. Keep it, or replace the whole pool."
+                    ),
+                    {"feature": feature.key, "value": row.key},
                 )
     return errors
 
@@ -1216,7 +1211,9 @@ def _quota_errors(
 def _match_import(
     session: Session, jury: Jury, people: bytes, quotas: bytes | None, *, replace: bool
 ) -> _Match:
-    """Read and check the files completely; raise PoolFileError with every problem found."""
+    """Read and check the files completely; raise PoolFileError with every problem found: those
+    of the files themselves and, for every row that could be read, those of the pool (lengths,
+    e-mail addresses, ids, quotas against the answers already given), all in one go."""
     if quotas is None:
         current = current_quotas(session, jury.id)
         if not current:
@@ -1224,17 +1221,18 @@ def _match_import(
                 N_("This jury has no features yet: upload a quotas file with the people."),
                 field="quotas",
             )
-        quotas = write_features_csv(current).encode()
-        data = read_pool(people, quotas)
-        errors: list[RowError] = []
+        data, errors = read_pool_partly(people, write_features_csv(current).encode())
     else:
-        data = read_pool(people, quotas)
-        errors = _quota_errors(
-            session, jury, data.features, data.values, data.quotas, replace=replace
-        )
+        data, errors = read_pool_partly(people, quotas)
+        if data is not None:
+            errors += _quota_errors(session, jury, data, replace=replace)
+    if data is None:
+        raise PoolFileError(errors)
     header = list(data.people[0].contact) if data.people else []
     columns = contact_columns(header)
-    existing = [] if replace else _members(session, jury.id)
+    # The paper's respondents have no ids of their own (a row number is no id): always new.
+    paper = data.format is PoolFormat.PAPER
+    existing = [] if replace or paper else _members(session, jury.id)
     by_external = {m.external_id: m for m in existing if m.external_id is not None}
     by_pseudonym = {m.pseudonym: m for m in existing}
     by_email = {m.email: m for m in existing if m.email}
@@ -1438,10 +1436,10 @@ def import_pool(
 ) -> ImportSummary:
     """Import a people file (and its quotas file, which then replaces the jury's features and
     quotas), all or nothing. People are matched to members already in the pool by id, then by
-    e-mail address; with ``replace`` everyone now in the pool is removed first."""
+    e-mail address; with ``replace`` everyone now in the pool is removed first. The paper's
+    respondents, who have no ids, are always new people."""
     now = now or utcnow()
-    jury = require_manager(session, jury_id, actor)
-    _refuse_if_frozen(jury)
+    jury = _editable_jury(session, jury_id, actor)
     match = _match_import(session, jury, people, quotas, replace=replace)
     data = match.data
     removed = 0
@@ -1459,6 +1457,7 @@ def import_pool(
         for value in feature.values
     }
     taken = _taken_pseudonyms(session, jury.id)
+    paper = data.format is PoolFormat.PAPER
     created = updated = 0
     for person, contact, matched in zip(data.people, match.contacts, match.matches, strict=True):
         member = session.get(PoolMember, matched.id) if matched is not None else None
@@ -1471,7 +1470,9 @@ def import_pool(
         else:
             updated += 1
         if member.source is MemberSource.IMPORT:
-            member.external_id = person.id
+            # A paper respondent's id is only their row number: not kept, as it says nothing
+            # once another file is imported (an export names them by pseudonym instead).
+            member.external_id = None if paper else person.id
             # A registered volunteer keeps the consent they gave themselves.
             member.consent_given_at = now
             member.consent_text = consent_text
@@ -1482,7 +1483,9 @@ def import_pool(
         member.address_line2 = contact["address_line2"]
         member.city = contact["city"]
         member.postcode = contact["postcode"]
-        member.household_key = household_key(jury.id, person.household)
+        # Everyone lives alone in the paper's format: their own household, whatever the row.
+        household = f"member:{member.pseudonym}" if paper else person.household
+        member.household_key = household_key(jury.id, household)
         _set_answers(
             member,
             {
@@ -1511,24 +1514,21 @@ def import_pool(
 def import_quotas(session: Session, jury_id: int, data: bytes, *, actor: User) -> list[Quota]:
     """Replace the jury's features and quotas with a quotas file's (either format). While the
     pool has volunteers, the file must keep every feature and every answer they gave."""
-    jury = require_manager(session, jury_id, actor)
-    _refuse_if_frozen(jury)
-    file_format, quotas = read_quotas(data)
-    features = list(dict.fromkeys(quota.feature for quota in quotas))
-    values: dict[str, list[str]] = {feature: [] for feature in features}
-    for quota in quotas:
-        values[quota.feature].append(quota.value)
-    errors = _quota_errors(session, jury, features, values, quotas, replace=False)
-    if errors:
+    jury = _editable_jury(session, jury_id, actor)
+    read, errors = read_quotas_partly(data)
+    if read is not None:
+        errors += _quota_errors(session, jury, read, replace=False)
+    if errors or read is None:
         raise PoolFileError(errors)
-    _replace_features(session, jury, features, values, quotas)
+    quotas = read.quotas
+    _replace_features(session, jury, read.features, read.values, quotas)
     audit.record(
         session,
         actor,
         "jury.quotas_imported",
         _subject(jury),
         {
-            "format": file_format.value,
+            "format": read.format.value,
             "quotas": [[q.feature, q.value, q.min, q.max] for q in quotas],
         },
     )

@@ -3,7 +3,8 @@
 The preview page must import exactly the files it showed, without asking for them again. They
 wait in the instance folder under a random token (``<base>/<jury id>/<token>/``), readable only by
 the server's user, and are deleted after the import, or an hour after upload at the next upload
-(they hold personal data, so they never linger). Nothing here knows Flask or the database.
+or preview of any upload, and all of a jury's at once when its personal data is purged (they
+hold personal data, so they never linger). Nothing here knows Flask or the database.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 LIFETIME_SECONDS = 3600
+FOLDER = "jury-uploads"  # inside the app's instance folder
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")
 
 
@@ -26,6 +28,11 @@ class StagedUpload:
     people: bytes
     quotas: bytes | None
     replace: bool
+
+
+def base_folder(instance_path: str | Path) -> Path:
+    """Where uploads wait, given the app's instance folder."""
+    return Path(instance_path) / FOLDER
 
 
 def _folder(base: Path, jury_id: int, token: str) -> Path | None:
@@ -43,14 +50,17 @@ def _write(path: Path, data: bytes) -> None:
 def sweep(base: Path, *, now: float | None = None) -> None:
     """Delete uploads older than their lifetime."""
     now = time.time() if now is None else now
-    if not base.is_dir():
+    try:
+        folders = [folder for jury in base.iterdir() if jury.is_dir() for folder in jury.iterdir()]
+    except OSError:  # no uploads yet, or a folder removed by another request meanwhile
         return
-    for jury_folder in base.iterdir():
-        if not jury_folder.is_dir():
+    for folder in folders:
+        try:
+            expired = now - folder.stat().st_mtime > LIFETIME_SECONDS
+        except OSError:
             continue
-        for folder in jury_folder.iterdir():
-            if now - folder.stat().st_mtime > LIFETIME_SECONDS:
-                shutil.rmtree(folder, ignore_errors=True)
+        if expired:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def stage(base: Path, jury_id: int, people: bytes, quotas: bytes | None, *, replace: bool) -> str:
@@ -67,13 +77,13 @@ def stage(base: Path, jury_id: int, people: bytes, quotas: bytes | None, *, repl
 
 
 def load(base: Path, jury_id: int, token: str, *, now: float | None = None) -> StagedUpload | None:
-    """The staged files, or None when the token is unknown, expired or already used."""
+    """The staged files, or None when the token is unknown, expired or already used. Sweeps
+    away every expired upload too, so one abandoned at its preview does not wait for the next
+    upload."""
+    now = time.time() if now is None else now
+    sweep(base, now=now)
     folder = _folder(base, jury_id, token)
     if folder is None or not (folder / "people.csv").is_file():
-        return None
-    now = time.time() if now is None else now
-    if now - folder.stat().st_mtime > LIFETIME_SECONDS:
-        discard(base, jury_id, token)
         return None
     quotas_path = folder / "quotas.csv"
     try:
@@ -91,3 +101,8 @@ def discard(base: Path, jury_id: int, token: str) -> None:
     folder = _folder(base, jury_id, token)
     if folder is not None:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def discard_jury(base: Path, jury_id: int) -> None:
+    """Delete every upload staged for this jury (when its personal data is purged)."""
+    shutil.rmtree(base / str(jury_id), ignore_errors=True)

@@ -16,6 +16,7 @@ from flask import (
     url_for,
 )
 from flask import Response as FlaskResponse
+from flask import session as browser_session
 from flask_babel import format_date, gettext, to_user_timezone, to_utc
 from flask_babel import gettext as _
 from flask_limiter import RequestLimit
@@ -50,6 +51,8 @@ bp = Blueprint("juries", __name__, url_prefix="/juries")
 officer = roles_required(Role.OFFICER)
 
 VOLUNTEER_LIMIT = "10 per hour"
+# Where the volunteer's own pseudonym waits in their (signed) session cookie for the thank-you page.
+PSEUDONYM_KEY = "jury_pseudonym"
 
 
 @bp.context_processor
@@ -107,7 +110,7 @@ def _row_errors(errors: list[RowError]) -> list[dict[str, Any]]:
 
 
 def _upload_base() -> Path:
-    return Path(current_app.instance_path) / "jury-uploads"
+    return uploads.base_folder(current_app.instance_path)
 
 
 def _manager_context(jury: Jury) -> dict[str, Any]:
@@ -311,6 +314,15 @@ def remove_feature(jury_id: int, feature_id: int) -> Response:
 # --- The public volunteer page --------------------------------------------------------------------
 
 
+def _purpose_and_date(jury: Jury) -> dict[str, str]:
+    """The purpose (as a sentence) and the deletion date that every consent statement names."""
+    purpose = jury.purpose.rstrip()
+    return {
+        "purpose": purpose if purpose.endswith(".") else purpose + ".",
+        "date": format_date(jury.retention_until, "long"),
+    }
+
+
 def _consent_text(jury: Jury) -> str:
     """What the volunteer agrees to, shown beside the box and stored word for word."""
     return str(
@@ -319,8 +331,7 @@ def _consent_text(jury: Jury) -> str:
             "include special categories of personal data (such as ethnicity or health), are used "
             "for this purpose: %(purpose)s My personal data will be deleted by %(date)s at the "
             "latest.",
-            purpose=jury.purpose.rstrip() + ("" if jury.purpose.rstrip().endswith(".") else "."),
-            date=format_date(jury.retention_until, "long"),
+            **_purpose_and_date(jury),
         )
     )
 
@@ -330,13 +341,14 @@ def _volunteer_form(jury: Jury) -> VolunteerForm:
 
 
 def _volunteer_page(jury: Jury, form: VolunteerForm | None) -> str:
+    consent_text = _consent_text(jury)
     if form is not None:  # the consent text sits beside the box, tied to it for screen readers
-        form.consent.description = _consent_text(jury)
+        form.consent.description = consent_text
     return render_template(
         "juries/volunteer.html",
         jury=jury,
         form=form,
-        consent_text=_consent_text(jury),
+        consent_text=consent_text,
         registration_open=services.registration_is_open(jury),
         now=datetime.now(UTC),
     )
@@ -371,10 +383,13 @@ def volunteer(jury_slug: str) -> str | Response:
     form = _volunteer_form(jury)
     thanks = redirect(url_for("juries.volunteer_thanks", jury_slug=jury.slug))
     if request.method == "POST" and form.website.data:
-        return thanks  # a bot filled the hidden field: the same answer, nothing stored
+        # A bot filled the hidden field: the same answer (a session cookie set, as for a person),
+        # but nothing stored and no pseudonym.
+        browser_session.modified = True
+        return thanks
     if form.validate_on_submit():
         try:
-            services.register_volunteer(
+            member, _created = services.register_volunteer(
                 db.session,
                 jury.id,
                 services.VolunteerFields(
@@ -394,15 +409,29 @@ def volunteer(jury_slug: str) -> str | Response:
         except DomainError as error:
             form.show_domain_error(error)
         else:
+            # Only a stored registration has a pseudonym: the bot above gets the page without.
+            browser_session[PSEUDONYM_KEY] = {"jury": jury.id, "pseudonym": member.pseudonym}
             return thanks
     return _volunteer_page(jury, form)
 
 
 @bp.route("/<jury_slug>/volunteer/thanks", methods=["GET"])
 @public
-def volunteer_thanks(jury_slug: str) -> str:
+def volunteer_thanks(jury_slug: str) -> FlaskResponse:
+    """Thanks, and the volunteer's pseudonym (shown once, to them alone: the public draw page
+    lists the panel by pseudonym, so they can see for themselves whether they were drawn)."""
     jury = _volunteer_jury(jury_slug)
-    return render_template("juries/volunteer_thanks.html", jury=jury)
+    waiting = browser_session.pop(PSEUDONYM_KEY, None)
+    pseudonym = (
+        waiting.get("pseudonym")
+        if isinstance(waiting, dict) and waiting.get("jury") == jury.id
+        else None
+    )
+    response = current_app.make_response(
+        render_template("juries/volunteer_thanks.html", jury=jury, pseudonym=pseudonym)
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 # --- The pool -------------------------------------------------------------------------------------
@@ -456,14 +485,14 @@ def import_pool(jury_id: int) -> str | Response:
 
 
 def _attestation(jury: Jury) -> str:
+    """What the officer confirms for an imported file, stored as each person's consent."""
     return str(
         _(
             "Imported by an officer who confirmed that every person in the file agreed that their "
             "contact details and answers, which may include special categories of personal data, "
             "are used for this purpose: %(purpose)s Their personal data will be deleted by %(date)s "
             "at the latest.",
-            purpose=jury.purpose.rstrip() + ("" if jury.purpose.rstrip().endswith(".") else "."),
-            date=format_date(jury.retention_until, "long"),
+            **_purpose_and_date(jury),
         )
     )
 

@@ -8,10 +8,15 @@ and 2 men and 1 to 3 of each age band. Volunteers 0 and 1 share a household.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
+from typing import TypeVar
 
+import pytest
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from engage.accounts.models import User
@@ -177,3 +182,38 @@ def committed_draw(session: Session, officer: User) -> Draw:
     jury = make_jury(session, officers=[officer])
     run = finished_run(session, jury, by=officer)
     return draws.commit_draw(session, run.id, randomness_source=SOURCE, actor=officer)
+
+
+# --- Two transactions at once (PostgreSQL) --------------------------------------------------------
+
+T = TypeVar("T")
+
+
+@contextmanager
+def jury_locked_elsewhere(session: Session, jury_id: int) -> Iterator[sa.Connection]:
+    """Another transaction holding the jury's row lock, as a service in flight holds it (say the
+    commit of a draw that is about to freeze the pool). Commit it to let go. PostgreSQL only:
+    SQLite lets one writer in at a time, so there the question never arises."""
+    engine = session.get_bind()
+    assert isinstance(engine, sa.Engine)
+    if engine.dialect.name != "postgresql":
+        pytest.skip("row locks are PostgreSQL's; SQLite serialises writers by BEGIN IMMEDIATE")
+    session.rollback()
+    with engine.connect() as other:
+        other.execute(sa.text("SET LOCAL lock_timeout = '60s'"))
+        other.execute(sa.select(Jury.id).where(Jury.id == jury_id).with_for_update())
+        yield other
+
+
+@contextmanager
+def in_another_session(session: Session, work: Callable[[Session], T]) -> Iterator[Future[T]]:
+    """Run ``work`` in a thread with a session of its own (another request, in effect)."""
+    engine = session.get_bind()
+
+    def run() -> T:
+        with Session(engine) as own:
+            own.execute(sa.text("SET LOCAL lock_timeout = '60s'"))  # this transaction only
+            return work(own)
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        yield pool.submit(run)

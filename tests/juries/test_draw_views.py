@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import json
 import re
 from typing import Any
 
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session
 from engage.accounts.models import User
 from engage.audit import AuditEntry
 from engage.jobs import ThreadRunner
-from engage.juries import draws
+from engage.juries import draws, lottery, uploads
 from engage.juries.models import (
     Draw,
     Jury,
@@ -270,6 +271,26 @@ def test_the_public_draw_page_shows_the_commitment_and_the_bundle_anyone_can_che
     assert "Volunteer " not in after and "@example.org" not in after
 
 
+def test_the_draw_page_states_the_bundles_own_procedure_and_the_same_steps(
+    client: FlaskClient, session: Session
+) -> None:
+    manager = make_user(session, role=Role.OFFICER)
+    draw = committed_draw(session, manager)
+    procedure = json.loads(draw.bundle)["procedure"]
+
+    raw = client.get(f"/juries/draws/{draw.id}").get_data(as_text=True)
+
+    # The bundle's text, word for word (it is what the commitment covers), marked as English.
+    quoted = re.search(r'<blockquote lang="en" id="procedure"><p>(.*?)</p></blockquote>', raw, re.S)
+    assert quoted is not None
+    assert html.unescape(quoted.group(1)) == procedure == lottery.PROCEDURE
+    # The steps in plain words say what the procedure says.
+    steps = html.unescape(re.sub(r"<[^>]+>", "", raw.split('id="verify-heading"')[1]))
+    for rule in ("NFC", "every run of whitespace", "one line feed", "256-bit big-endian"):
+        assert rule in steps, rule
+    assert "runs of spaces" not in steps  # the old, inexact wording
+
+
 def test_revealing_draws_the_panel_once(
     client: FlaskClient, auth: AuthActions, session: Session
 ) -> None:
@@ -384,11 +405,16 @@ def test_export_downloads_the_panel_as_csv_and_logs_it(
 
 
 def test_purging_asks_for_confirmation_then_keeps_only_counts(
-    client: FlaskClient, auth: AuthActions, session: Session
+    client: FlaskClient, auth: AuthActions, session: Session, app: Flask
 ) -> None:
     manager = make_user(session, role=Role.OFFICER)
     drawn = make_drawn_jury(session, manager)
+    other = make_jury(session, officers=[manager], people=())
     sign_in(auth, manager)
+    base = uploads.base_folder(app.instance_path)
+    # An upload abandoned at its preview: personal data that must go with the rest.
+    abandoned = uploads.stage(base, drawn.jury_id, b"id,name\n1,Ann\n", None, replace=False)
+    elsewhere = uploads.stage(base, other.id, b"id,name\n1,Bo\n", None, replace=False)
 
     unconfirmed = client.post(f"/juries/{drawn.jury_id}/purge", data={})
     assert unconfirmed.status_code == 200
@@ -401,6 +427,9 @@ def test_purging_asks_for_confirmation_then_keeps_only_counts(
     session.rollback()
     assert session.scalar(sa.select(sa.func.count()).select_from(PoolMember)) == 0
     assert session.get_one(Jury, drawn.jury_id).status is JuryStatus.PURGED
+    assert not (base / str(drawn.jury_id)).exists()
+    assert uploads.load(base, drawn.jury_id, abandoned) is None
+    assert uploads.load(base, other.id, elsewhere) is not None  # another jury's stays
     page = text_of(client.get(purged.headers["Location"]))
     assert 'id="aggregate-counts"' in page
     assert "fewer than 10" in page

@@ -54,3 +54,24 @@ def test_uploads_expire_after_an_hour(tmp_path: Path) -> None:
     fresh = uploads.stage(tmp_path, 3, b"new", None, replace=False)  # sweeps the old ones
     assert not (tmp_path / "2" / forgotten).exists()
     assert uploads.load(tmp_path, 3, fresh) is not None
+
+
+def test_loading_sweeps_away_abandoned_uploads_too(tmp_path: Path) -> None:
+    fresh = uploads.stage(tmp_path, 2, b"fresh", None, replace=False)
+    abandoned = uploads.stage(tmp_path, 3, b"left at its preview", None, replace=False)
+    hour_ago = time.time() - uploads.LIFETIME_SECONDS - 1
+    os.utime(tmp_path / "3" / abandoned, (hour_ago, hour_ago))  # expired since the last upload
+
+    assert uploads.load(tmp_path, 2, fresh) is not None  # the preview of another upload ...
+    assert not (tmp_path / "3" / abandoned).exists()  # ... sweeps the abandoned one away
+
+
+def test_a_purged_jurys_uploads_all_go(tmp_path: Path) -> None:
+    first = uploads.stage(tmp_path, 1, b"one", None, replace=False)
+    second = uploads.stage(tmp_path, 1, b"two", None, replace=True)
+    other = uploads.stage(tmp_path, 2, b"other", None, replace=False)
+    uploads.discard_jury(tmp_path, 1)
+    assert uploads.load(tmp_path, 1, first) is None and uploads.load(tmp_path, 1, second) is None
+    assert not (tmp_path / "1").exists()
+    assert uploads.load(tmp_path, 2, other) is not None
+    uploads.discard_jury(tmp_path, 7)  # nothing there: nothing to do

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import random
 from collections.abc import Callable
 from pathlib import Path
@@ -14,9 +16,13 @@ from engage.juries.pooldata import (
     PoolFileError,
     PoolFormat,
     RowError,
+    address_key,
     propose_quotas,
     read_pool,
+    read_pool_partly,
     read_quotas,
+    read_quotas_partly,
+    spreadsheet_cell,
     write_features_csv,
     write_people_csv,
 )
@@ -144,6 +150,50 @@ def test_people_at_the_same_address_share_a_household() -> None:
     assert households["c"] != households["a"]
     assert households["d"] == "person:d"
     assert households["e"] == "person:e"
+
+
+def test_a_household_is_the_same_whichever_address_columns_a_file_has() -> None:
+    # Line 1, city and postcode only (no second line): the key has the same four slots as a
+    # file, or a registration, that has every part with the second line empty.
+    short = b"id,primary_address1,primary_city,primary_zip,gender,age\na,12 High St,Leeds,LS1 4AB,female,young\n"
+    full = (
+        b"id,Address Line1,address-line2,Town,Post Code,gender,age\n"
+        b"b,12 high st,,LEEDS,ls14ab,male,old\n"
+    )
+    [a] = read_pool(short, QUOTAS).people
+    [b] = read_pool(full, QUOTAS).people
+    assert a.household == b.household == address_key("12 High St.", "", "Leeds", "LS1 4AB")
+    assert address_key("", "", "", "") == ""
+
+
+def test_reading_partly_keeps_the_valid_rows_and_where_each_quota_is() -> None:
+    quotas = b"Category,Feature,Min,Max\ngender,f,0,1\ngender,m,x,1\nage,young,0,2\n"
+    people = b"gender,age\nf,young\nq,young\n"
+
+    data, errors = read_pool_partly(people, quotas)
+
+    assert {(e.file, e.line, e.column) for e in errors} == {
+        ("quotas", 3, "Min"),
+        ("people", 3, "gender"),
+    }
+    assert data is not None and data.format is PoolFormat.PAPER
+    assert data.quotas == [Quota("gender", "f", 0, 1), Quota("age", "young", 0, 2)]
+    assert data.values == {"gender": ["f", "m"], "age": ["young"]}  # m named, bounds bad
+    assert [p.id for p in data.people] == ["0"]
+    assert (data.where.line("gender", "m"), data.where.line("age"), data.where.line("x")) == (
+        3,
+        4,
+        0,
+    )
+    assert (data.where.column("feature"), data.where.column("value")) == ("Category", "Feature")
+    assert data.where.column("max") == "Max"
+    assert data.where.column("max_flex") is None
+    read, problems = read_quotas_partly(quotas)
+    assert read is not None and read.quotas == data.quotas and read.people == []
+    assert [(e.line, e.column) for e in problems] == [(3, "Min")]
+    assert read_quotas_partly(b"what,ever\n1,2\n")[0] is None
+    with pytest.raises(PoolFileError):
+        read_pool(people, quotas)  # the whole-file reader still gives nothing
 
 
 def test_the_id_column_is_found_by_its_name_or_else_the_first_non_feature_column() -> None:
@@ -393,6 +443,34 @@ def test_export_then_import_gives_the_same_pool(read: Callable[[], PoolData]) ->
     again = round_trip(pool, "nationbuilder_id" if read is scotland else "id")
     assert again.format is PoolFormat.SORTITION_FOUNDATION
     assert same_data(again, pool)
+
+
+def test_cells_a_spreadsheet_would_run_as_formulas_are_guarded_and_read_back_unchanged() -> None:
+    risky = ['=HYPERLINK("http://evil","x")', "+44 20 7946 0000", "-1", "@SUM(A1)", "\tx"]
+    assert [spreadsheet_cell(text) for text in risky] == ["'" + text for text in risky]
+    assert spreadsheet_cell("Ann") == "Ann"
+    assert spreadsheet_cell("'quoted") == "'quoted"  # not a formula: left alone
+    assert spreadsheet_cell("'=x") == "''=x"  # so that reading it back gives '=x again
+    pool = PoolData(
+        PoolFormat.SORTITION_FOUNDATION,
+        ["age"],
+        {"age": ["-18", "'=x", "18+"]},
+        [Quota("age", "-18", 0, 2), Quota("age", "'=x", 0, 2), Quota("age", "18+", 0, 2)],
+        [
+            Person("=1", {"age": "-18"}, "h1", {"name": risky[0], "phone": risky[1]}),
+            Person("2", {"age": "'=x"}, "+h2", {"name": "'=x", "phone": "@home"}),
+            Person("3", {"age": "18+"}, "h3", {"name": "Ann", "phone": ""}),
+        ],
+    )
+    people = write_people_csv(pool.people, pool.features)
+    quotas = write_features_csv(pool.quotas)
+
+    for text in (people, quotas):  # no cell of either file starts with a formula character
+        for row in csv.reader(io.StringIO(text)):
+            assert not any(cell.startswith(("=", "+", "-", "@", "\t")) for cell in row), row
+    assert "'=HYPERLINK" in people
+    again = read_pool(people.encode(), quotas.encode())
+    assert same_data(again, pool)  # ids, values, households and contacts all come back
 
 
 def test_the_people_file_puts_id_household_contacts_then_features() -> None:

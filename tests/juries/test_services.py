@@ -4,6 +4,7 @@ quotas, feasibility, who may do what, and what a frozen jury refuses."""
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -29,6 +30,7 @@ from engage.juries.models import (
 from engage.juries.pooldata import PoolFileError, PoolFormat, read_pool
 from engage.security import Role
 from tests.factories import make_jury, make_member, make_mission, make_user
+from tests.juries.draw_support import in_another_session, jury_locked_elsewhere
 
 NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 
@@ -390,6 +392,7 @@ def test_registering_again_with_the_same_email_updates_the_first_registration(
         name="Ada King",
         answers={**volunteer(session, jury).answers, feature_id(session, jury.id, "gender"): male},
     )
+    first_pseudonym = first.pseudonym
     second, created = services.register_volunteer(
         session, jury.id, again, consent_text="v2", now=NOW + timedelta(hours=1)
     )
@@ -397,11 +400,34 @@ def test_registering_again_with_the_same_email_updates_the_first_registration(
     assert not created
     [only] = members(session, jury.id)
     assert only.id == first.id == second.id
-    assert only.pseudonym == first.pseudonym
+    # A new pseudonym: whoever typed this address before cannot follow the answers given now.
+    assert only.pseudonym != first_pseudonym
     assert only.name == "Ada King"
     assert only.consent_text == "v2"
     assert answers_of(session, only) == {"gender": "male", "age": "40+"}
-    assert len(actions(session, "jury.volunteer_updated")) == 1
+    [entry] = actions(session, "jury.volunteer_updated")
+    assert entry.details == {"member": only.pseudonym, "previous": first_pseudonym}
+
+
+def test_the_audit_log_never_ties_a_residents_account_to_their_pseudonym(
+    session: Session, jury: Jury
+) -> None:
+    resident = make_user(session)
+    member, _ = services.register_volunteer(
+        session, jury.id, volunteer(session, jury), consent_text="x", user=resident, now=NOW
+    )
+    services.register_volunteer(
+        session, jury.id, volunteer(session, jury), consent_text="x", user=resident, now=NOW
+    )
+
+    assert member.user_id == resident.id  # in the pool, which the purge erases
+    entries = [
+        *actions(session, "jury.volunteer_registered"),
+        *actions(session, "jury.volunteer_updated"),
+    ]
+    assert len(entries) == 2
+    # The log outlives the purge and the bundle keeps each pseudonym's answers: no actor here.
+    assert [entry.actor_id for entry in entries] == [None, None]
 
 
 def test_consent_is_required(session: Session, jury: Jury) -> None:
@@ -484,6 +510,30 @@ def test_people_at_the_same_address_share_a_household_however_it_is_typed(
     )
     assert a.household_key == b.household_key != c.household_key
     assert "high" not in a.household_key  # the stored key shows no address
+
+
+def test_a_registration_in_flight_waits_for_the_freeze_and_is_then_refused(
+    session: Session, jury: Jury
+) -> None:
+    fields = volunteer(session, jury)
+    with (
+        jury_locked_elsewhere(session, jury.id) as committing_a_draw,
+        in_another_session(
+            session,
+            lambda own: services.register_volunteer(
+                own, jury.id, fields, consent_text="x", now=NOW
+            ),
+        ) as registering,
+    ):
+        time.sleep(0.3)
+        assert not registering.done()  # waits for the lock
+        committing_a_draw.execute(
+            sa.update(Jury).where(Jury.id == jury.id).values(status=JuryStatus.FROZEN)
+        )
+        committing_a_draw.commit()
+        with pytest.raises(Conflict, match="closed"):
+            registering.result(timeout=60)
+    assert members(session, jury.id) == []
 
 
 def test_pseudonyms_are_unique_within_a_jury() -> None:
@@ -581,6 +631,24 @@ def test_a_registered_volunteer_shares_a_household_with_an_imported_one(
     assert member.household_key == members(session, jury.id)[0].household_key
 
 
+def test_a_file_without_some_address_columns_still_finds_the_registered_household(
+    session: Session, jury: Jury, officer: User
+) -> None:
+    member, _ = services.register_volunteer(
+        session, jury.id, volunteer(session, jury), consent_text="x", now=NOW
+    )  # 12 High Street, London, N1 1AA; no second line
+    people = (
+        b"id,name,email,primary_address1,primary_city,primary_zip,gender,age\n"
+        b'p1,Bo,bo@example.org,"12, HIGH STREET.",LONDON,n11aa,male,40+\n'
+        b"p2,Cy,cy@example.org,14 High Street,London,N1 1AA,male,16-39\n"
+    )
+    services.import_pool(session, jury.id, people, None, actor=officer, **import_fields())
+
+    by_id = {m.external_id: m for m in members(session, jury.id)}
+    assert by_id["p1"].household_key == member.household_key
+    assert by_id["p2"].household_key != member.household_key
+
+
 def test_every_bad_row_is_reported_with_its_line_and_nothing_is_imported(
     session: Session, jury: Jury, officer: User
 ) -> None:
@@ -603,6 +671,84 @@ def test_every_bad_row_is_reported_with_its_line_and_nothing_is_imported(
     with pytest.raises(PoolFileError) as too_long:
         services.import_pool(session, jury.id, long_name, QUOTAS, actor=officer, **import_fields())
     assert [e.column for e in too_long.value.errors] == ["first_name"]
+    assert members(session, jury.id) == []
+
+
+def test_one_upload_reports_the_files_and_the_pools_problems_together(
+    session: Session, jury: Jury, officer: User
+) -> None:
+    quotas = (
+        b"feature,value,min,max\n"
+        b"gender,female,1,3\n"
+        b"gender,male,1,200000\n"  # line 3: more than any column holds (a check of ours)
+        b"age,16-39,0,4\n"
+        b"age,40+,x,4\n"  # line 5: not a number (a check of the file)
+        b"source,web,0,4\n"  # line 6: a name the export uses for itself (ours)
+    )
+    people = (
+        b"id,first_name,email,gender,age,source\n"
+        b"p1,Ada,ada@example.org,female,40+,web\n"
+        b"p2,Alan,ADA@example.org,male,16-39,web\n"  # line 3: Ada's address again (ours)
+        b"p3,Grace,grace@example.org,femme,16-39,web\n"  # line 4: no such value (the file's)
+    )
+
+    with pytest.raises(PoolFileError) as refused:
+        services.preview_import(session, jury.id, people, quotas, replace=False, user=officer)
+
+    assert [(e.file, e.line, e.column) for e in refused.value.errors] == [
+        ("people", 3, "email"),
+        ("people", 4, "gender"),
+        ("quotas", 3, "max"),
+        ("quotas", 5, "min"),
+        ("quotas", 6, "feature"),
+    ]
+    with pytest.raises(PoolFileError) as again:
+        services.import_pool(session, jury.id, people, quotas, actor=officer, **import_fields())
+    assert len(again.value.errors) == 5
+    assert members(session, jury.id) == []
+
+
+def test_quota_file_errors_point_at_the_row_they_are_about(
+    session: Session, jury: Jury, officer: User
+) -> None:
+    make_member(session, jury, {"gender": "male", "age": "40+"})
+    quotas = (
+        b"Category,Feature,Min,Max\n"  # the paper's spelling: the feature column is "Category"
+        b"gender,female,1,3\n"
+        b"age,16-39,0,4\n"
+        b"age,40+,0,-4\n"  # line 4: negative
+        b"region,north,0,1\n"  # line 5: volunteers were never asked this
+    )
+    with pytest.raises(PoolFileError) as refused:
+        services.import_quotas(session, jury.id, quotas, actor=officer)
+    where = [(e.line, e.column, e.params.get("feature")) for e in refused.value.errors]
+    assert where == [
+        (0, None, "gender"),  # male is answered but missing: no row to point at
+        (4, "Max", None),
+        (5, "Category", "region"),
+    ]
+
+
+def test_an_import_in_flight_waits_for_the_freeze_and_is_then_refused(
+    session: Session, jury: Jury, officer: User
+) -> None:
+    with (
+        jury_locked_elsewhere(session, jury.id) as committing_a_draw,
+        in_another_session(
+            session,
+            lambda own: services.import_pool(
+                own, jury.id, PEOPLE, None, actor=own.get_one(User, officer.id), **import_fields()
+            ),
+        ) as importing,
+    ):
+        time.sleep(0.3)
+        assert not importing.done()
+        committing_a_draw.execute(
+            sa.update(Jury).where(Jury.id == jury.id).values(status=JuryStatus.FROZEN)
+        )
+        committing_a_draw.commit()
+        with pytest.raises(Conflict, match="can no longer change"):
+            importing.result(timeout=60)
     assert members(session, jury.id) == []
 
 
@@ -672,7 +818,7 @@ def test_a_quotas_file_may_not_drop_what_volunteers_answered(
     assert len(members(session, jury.id)) == 1
 
 
-def test_the_papers_format_imports_with_row_numbers_as_ids(
+def test_the_papers_format_imports_respondents_as_new_people_every_time(
     session: Session, jury: Jury, officer: User
 ) -> None:
     categories = b"category,feature,min,max\ngender,female,1,3\ngender,male,1,3\n"
@@ -684,8 +830,33 @@ def test_the_papers_format_imports_with_row_numbers_as_ids(
     services.import_pool(
         session, jury.id, respondents, categories, actor=officer, **import_fields()
     )
-    assert sorted(m.external_id or "" for m in members(session, jury.id)) == ["0", "1", "2"]
+    first = {m.id: answers_of(session, m) for m in members(session, jury.id)}
+    assert len(first) == 3
     assert set(feature_values(session, jury.id)) == {("gender", "female"), ("gender", "male")}
+
+    # A second respondents file: its row numbers "0", "1", ... are no ids, so nobody from the
+    # first file is updated by it.
+    second_file = b"gender\nmale\nfemale\nfemale\n"
+    again = services.preview_import(
+        session, jury.id, second_file, categories, replace=False, user=officer
+    )
+    assert (again.new, again.updated) == (3, 0)
+    summary = services.import_pool(
+        session, jury.id, second_file, categories, actor=officer, **import_fields()
+    )
+
+    assert (summary.created, summary.updated) == (3, 0)
+    pool = members(session, jury.id)
+    assert len(pool) == 6
+    assert {m.id: answers_of(session, m) for m in pool if m.id in first} == first
+    assert all(m.external_id is None for m in pool)  # a row number is no id worth keeping
+    assert len({m.household_key for m in pool}) == 6  # everyone lives alone in this format
+    # The export names them by pseudonym, so it reads back without clashing ids.
+    exported = read_pool(
+        services.export_pool_csv(session, jury.id, actor=officer).encode(),
+        services.export_quotas_csv(session, jury.id).encode(),
+    )
+    assert sorted(p.id for p in exported.people) == sorted(m.pseudonym for m in pool)
 
 
 def test_without_a_quotas_file_the_jury_needs_features(session: Session, officer: User) -> None:
@@ -751,6 +922,32 @@ def test_export_round_trip_gives_back_the_same_pool_and_quotas(
         session, jury.id, people_csv.encode(), None, actor=officer, **import_fields()
     )
     assert (summary.created, summary.updated) == (0, 4)
+
+
+def test_the_pool_export_runs_no_spreadsheet_formula_and_still_reads_back(
+    session: Session, jury: Jury, officer: User
+) -> None:
+    formula = '=HYPERLINK("http://evil.example","Click")'
+    services.register_volunteer(
+        session,
+        jury.id,
+        volunteer(session, jury, name=formula, phone="+44 20 7946 0000", city="@London"),
+        consent_text="x",
+        now=NOW,
+    )
+
+    text = services.export_pool_csv(session, jury.id, actor=officer)
+
+    assert "'=HYPERLINK" in text and "'+44 20 7946 0000" in text and "'@London" in text
+    assert ",=HYPERLINK" not in text and ',"=HYPERLINK' not in text
+    assert ",+44" not in text and ",@London" not in text
+    # Read back, the details are what the volunteer typed, apostrophe gone.
+    summary = services.import_pool(
+        session, jury.id, text.encode(), None, actor=officer, **import_fields()
+    )
+    assert (summary.created, summary.updated) == (0, 1)
+    [member] = members(session, jury.id)
+    assert (member.name, member.phone, member.city) == (formula, "+44 20 7946 0000", "@London")
 
 
 def test_only_the_jurys_officers_export_the_pool(session: Session, jury: Jury) -> None:

@@ -170,6 +170,29 @@ def test_registering_stores_the_volunteer_and_the_consent_text_they_saw(
     assert member.consent_given_at > datetime.now(UTC) - timedelta(minutes=5)
 
 
+def test_the_volunteer_is_shown_their_pseudonym_once_and_nowhere_public(
+    client: FlaskClient, session: Session, jury: Jury
+) -> None:
+    response = client.post("/juries/healthy-streets/volunteer", data=registration(session, jury))
+    [member] = members(session, jury.id)
+    pseudonym = member.pseudonym
+
+    thanks = client.get(response.headers["Location"])
+    raw = thanks.get_data(as_text=True)
+    assert f'<code id="pseudonym">{pseudonym}</code>' in raw
+    assert thanks.headers["Cache-Control"] == "no-store"
+    assert pseudonym not in client.get(response.headers["Location"]).get_data(as_text=True)
+    for public in ("/juries/", f"/juries/{jury.id}", "/juries/healthy-streets/volunteer"):
+        assert pseudonym not in client.get(public).get_data(as_text=True), public
+
+    # Registering again (the same e-mail address) shows the new pseudonym it gets.
+    again = client.post("/juries/healthy-streets/volunteer", data=registration(session, jury))
+    [updated] = members(session, jury.id)
+    assert updated.pseudonym != pseudonym
+    shown = client.get(again.headers["Location"]).get_data(as_text=True)
+    assert f'<code id="pseudonym">{updated.pseudonym}</code>' in shown
+
+
 def test_registering_again_with_the_same_email_updates_the_first(
     client: FlaskClient, session: Session, jury: Jury
 ) -> None:
@@ -227,6 +250,9 @@ def test_a_filled_honeypot_gets_the_thank_you_page_and_stores_nothing(
     assert response.headers["Location"] == "/juries/healthy-streets/volunteer/thanks"
     assert members(session, jury.id) == []
     assert "jury.volunteer_registered" not in audit_actions(session)
+    thanks = client.get(response.headers["Location"])
+    assert "Thank you for volunteering" in page_text(thanks)
+    assert 'id="pseudonym"' not in thanks.get_data(as_text=True)  # nothing was stored
 
 
 def test_registrations_are_rate_limited_per_connection(
