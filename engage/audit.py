@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from engage.db import Base, utcnow
+from engage.i18n import N_
 from engage.jobs import ProgressReporter, job_handler
 
 GENESIS_HASH = "0" * 64
@@ -171,7 +172,12 @@ def _verify_as_job(
     session: Session, progress: ProgressReporter, params: dict[str, Any]
 ) -> dict[str, Any]:
     def report(done: int, total: int) -> None:
-        progress(done * 100 // max(total, 1), f"{done} of {total} entries checked")
+        progress(
+            done * 100 // max(total, 1),
+            N_("%(done)s of %(total)s entries checked"),
+            done=done,
+            total=total,
+        )
 
     result = verify_chain(session, report)
     return {

@@ -55,7 +55,10 @@ class Job(Base):
     params: Mapped[dict[str, Any]] = mapped_column(default=dict)
     status: Mapped[JobStatus] = mapped_column(enum_column(JobStatus), default=JobStatus.QUEUED)
     progress: Mapped[int] = mapped_column(default=0)
+    # The latest progress message: an English template marked with N_ and its values, translated
+    # where it is shown (``progress_message``), so the worker needs no request or locale.
     message: Mapped[str] = mapped_column(sa.String(200), default="")
+    message_params: Mapped[dict[str, Any]] = mapped_column(default=dict)
     result: Mapped[dict[str, Any] | None]
     error: Mapped[str | None] = mapped_column(sa.Text)
     created_by_id: Mapped[int | None] = mapped_column(
@@ -67,7 +70,7 @@ class Job(Base):
 
 
 class ProgressReporter(Protocol):
-    def __call__(self, percent: int, message: str = "") -> None: ...
+    def __call__(self, percent: int, message: str = "", **params: str | int | float) -> None: ...
 
 
 Handler = Callable[[Session, ProgressReporter, dict[str, Any]], dict[str, Any] | None]
@@ -125,16 +128,21 @@ def execute(make_session: sessionmaker[Session], job_id: int) -> None:
         job = session.get(Job, job_id)
         if job is None or job.status is not JobStatus.QUEUED:
             return
-        job.status, job.started_at, job.message = JobStatus.RUNNING, utcnow(), ""
+        job.status, job.started_at = JobStatus.RUNNING, utcnow()
+        job.message, job.message_params = "", {}
         session.commit()
         kind, params = job.kind, dict(job.params)
 
-    def report(percent: int, message: str = "") -> None:
+    def report(percent: int, message: str = "", **params: str | int | float) -> None:
         with make_session() as progress_session:
             progress_session.execute(
                 sa.update(Job)
                 .where(Job.id == job_id)
-                .values(progress=max(0, min(100, int(percent))), message=message[:200])
+                .values(
+                    progress=max(0, min(100, int(percent))),
+                    message=message[:200],
+                    message_params=params,
+                )
             )
             progress_session.commit()
 

@@ -14,7 +14,14 @@ from engage.forms import BaseForm, requested_page
 from engage.missions import services as missions
 from engage.security import Role, current_user_holds, public, roles_required, signed_in
 
+
+def progress_message(job: jobs.Job) -> str:
+    """A job's latest progress message in the reader's language."""
+    return _(job.message, **job.message_params) if job.message else ""
+
+
 bp = Blueprint("pages", __name__)
+bp.add_app_template_global(progress_message)
 
 
 @bp.route("/", methods=["GET"])
@@ -41,7 +48,7 @@ def job_status(job_id: int) -> Response:
         status=job.status.value,
         finished=job.status.finished,
         progress=job.progress,
-        message=job.message,
+        message=progress_message(job),
     )
 
 

@@ -332,3 +332,15 @@ def test_the_worker_refuses_to_start_without_the_rq_runner(tmp_path: Path) -> No
     )
     assert worker.returncode != 0
     assert "ENGAGE_JOB_RUNNER=rq" in worker.stderr
+
+
+def test_progress_messages_are_shown_with_their_values(app: Flask) -> None:
+    """Workers store the English template and its values; the page formats (and translates)
+    them for the reader, so a worker needs no locale."""
+    from engage.pages import progress_message
+
+    job = Job(kind="audit.verify", params={}, message="%(done)s of %(total)s entries checked")
+    job.message_params = {"done": 3, "total": 4}
+    with app.test_request_context():
+        assert progress_message(job) == "3 of 4 entries checked"
+        assert progress_message(Job(kind="audit.verify", params={}, message="")) == ""

@@ -35,6 +35,7 @@ from engage.juries.draw_forms import (
     StartRunForm,
 )
 from engage.juries.models import JuryStatus, RunStatus, SeatStatus
+from engage.pages import progress_message
 from engage.security import Role, public, roles_required
 
 bp = Blueprint("jury_draws", __name__, url_prefix="/juries")
@@ -152,7 +153,7 @@ def run_status(run_id: int) -> Response:
         status=job.status.value if job is not None else ("succeeded" if finished else "queued"),
         finished=finished,
         progress=job.progress if job is not None else 100,
-        message=job.message if job is not None else "",
+        message=progress_message(job) if job is not None else "",
     )
 
 

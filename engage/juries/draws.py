@@ -253,7 +253,12 @@ def _progress_reporter(report: ProgressReporter) -> Callable[[int, float], None]
             return
         last[0] = now
         percent = 5 + int(85 * (1 - 1 / (1 + iteration / 20)))
-        report(percent, f"Iteration {iteration}: smallest selection probability {minimum:.4%}")
+        report(
+            percent,
+            N_("Iteration %(iteration)s: smallest selection probability %(minimum)s"),
+            iteration=iteration,
+            minimum=f"{minimum:.4%}",
+        )
 
     return progress
 
@@ -275,7 +280,7 @@ def _run_selection(
     session.commit()  # end the read: nothing is locked while the solver works
 
     try:
-        report(2, "Checking the quotas")
+        report(2, N_("Checking the quotas"))
         distribution = selection.select(
             instance,
             algorithm,
@@ -286,11 +291,11 @@ def _run_selection(
         if algorithm is Algorithm.LEGACY:
             legacy: list[float] = list(distribution.marginals)
         else:
-            report(90, "Estimating the greedy method's probabilities for comparison")
+            report(90, N_("Estimating the greedy method's probabilities for comparison"))
             legacy = selection.legacy_marginals(
                 instance, households=households, runs=legacy_runs, seed=f"run-{run_id}-legacy"
             )
-        report(95, f"Rounding to a lottery over {m} panels")
+        report(95, N_("Rounding to a lottery over %(m)s panels"), m=m)
         result = summarise_run(
             instance, member_ids, distribution, households=households, legacy=legacy, m=m
         )

@@ -1,0 +1,33 @@
+"""Job progress messages keep their values apart from the English template, so each reader
+sees the message translated.
+
+Revision ID: 0003
+Revises: 0002
+Create Date: 2026-11-21
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0003"
+down_revision: str | None = "0002"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("jobs") as batch:
+        batch.add_column(
+            sa.Column("message_params", sa.JSON(), nullable=False, server_default="{}")
+        )
+    with op.batch_alter_table("jobs") as batch:
+        batch.alter_column("message_params", server_default=None)
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("jobs") as batch:
+        batch.drop_column("message_params")
