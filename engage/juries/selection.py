@@ -24,7 +24,7 @@ import numpy as np
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
-from engage.i18n import N_
+from engage.i18n import N_, Message
 
 
 class Algorithm(enum.StrEnum):
@@ -91,18 +91,6 @@ class QuotaChange:
     old_max: int
     new_min: int
     new_max: int
-
-
-@dataclass(frozen=True)
-class Message:
-    """A sentence for people: an English template marked for translation and its values.
-    Pages show ``gettext(template, **params)``; ``str()`` gives the English text."""
-
-    template: str
-    params: dict[str, str | int] = field(default_factory=dict)
-
-    def __str__(self) -> str:
-        return self.template % self.params if self.params else self.template
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""Co-design rounds: residents shape the mission statement, with opinion mapping and a traceable rationale."""
