@@ -50,7 +50,14 @@ from engage.juries.models import (
 )
 from engage.juries.pooldata import spreadsheet_cell
 from engage.juries.selection import Algorithm, Distribution, InfeasibleQuotas, Instance
-from engage.juries.services import build_instance, get_jury, lock_jury, require_manager
+from engage.juries.services import (
+    CONTACT_COLUMNS,
+    build_instance,
+    contact_details,
+    get_jury,
+    lock_jury,
+    require_manager,
+)
 
 RUN_JOB = "juries.select"
 LOTTERY_PANELS = lottery.DEFAULT_PANELS  # m: panels in the published lottery
@@ -935,14 +942,7 @@ def export_panel(session: Session, draw_id: int, *, actor: User) -> tuple[str, s
             "seat",
             "reserve_rank",
             "status",
-            "pseudonym",
-            "name",
-            "email",
-            "phone",
-            "address_line1",
-            "address_line2",
-            "city",
-            "postcode",
+            *CONTACT_COLUMNS,
             "replaces",
             *[feature.key for feature in features],
         ]
@@ -959,14 +959,7 @@ def export_panel(session: Session, draw_id: int, *, actor: User) -> tuple[str, s
                     "panel" if seat.reserve_rank is None else "reserve",
                     seat.reserve_rank or "",
                     seat.status.value,
-                    member.pseudonym,
-                    member.name,
-                    member.email or "",
-                    member.phone,
-                    member.address_line1,
-                    member.address_line2,
-                    member.city,
-                    member.postcode,
+                    *contact_details(member).values(),
                     seat.replaces or "",
                     *[answers.get(feature.id, "") for feature in features],
                 ]

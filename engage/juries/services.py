@@ -422,6 +422,22 @@ CONTACT_COLUMNS = (
     "postcode",
 )
 RESERVED_KEYS = frozenset({"id", "household", "source", *CONTACT_COLUMNS})
+
+
+def contact_details(member: PoolMember) -> dict[str, str]:
+    """A member's CONTACT_COLUMNS, in that order, as the exports write them."""
+    return {
+        "pseudonym": member.pseudonym,
+        "name": member.name,
+        "email": member.email or "",
+        "phone": member.phone,
+        "address_line1": member.address_line1,
+        "address_line2": member.address_line2,
+        "city": member.city,
+        "postcode": member.postcode,
+    }
+
+
 MAX_VALUES = 50
 
 
@@ -1553,16 +1569,7 @@ def export_pool_csv(session: Session, jury_id: int, *, actor: User) -> str:
             id=member.external_id or member.pseudonym,
             values=dict(zip(instance.features, row, strict=True)),
             household=member.household_key,
-            contact={
-                "pseudonym": member.pseudonym,
-                "name": member.name,
-                "email": member.email or "",
-                "phone": member.phone,
-                "address_line1": member.address_line1,
-                "address_line2": member.address_line2,
-                "city": member.city,
-                "postcode": member.postcode,
-            },
+            contact=contact_details(member),
         )
         for member, row in zip(members, instance.values, strict=True)
     ]
