@@ -801,7 +801,8 @@ def select(
     (Flanigan et al., Nature 2021); MAXIMIN stops after the first level; LEGACY estimates the
     greedy method's lottery from ``legacy_runs`` samples. Raises InfeasibleQuotas."""
     started = time.perf_counter()
-    problem = check_feasibility(instance, households=households)
+    structure = _structure(instance, households=households)
+    problem = _infeasibility(instance, structure, households=households)
     if problem is not None:
         raise InfeasibleQuotas(problem)
     if algorithm is Algorithm.LEGACY:
@@ -812,7 +813,6 @@ def select(
         panels = sorted(counts)
         weights = np.array([counts[p] for p in panels], dtype=float) / len(samples)
         return _distribution(algorithm, panels, weights, len(instance.ids), started)
-    structure = _structure(instance, households=households)
     lottery = _class_lottery(structure, leximin=algorithm is Algorithm.LEXIMIN, progress=progress)
     panels, probabilities = _people_lottery(structure, lottery)
     return _distribution(algorithm, panels, probabilities, len(instance.ids), started)
@@ -858,7 +858,14 @@ def sample_panel(
 def check_feasibility(instance: Instance, *, households: bool) -> Infeasibility | None:
     """None when some panel satisfies every quota (and the household rule when on); otherwise
     the reasons in plain words and the smallest relaxation of the quotas that would help."""
-    structure = _structure(instance, households=households)
+    return _infeasibility(
+        instance, _structure(instance, households=households), households=households
+    )
+
+
+def _infeasibility(
+    instance: Instance, structure: _Structure, *, households: bool
+) -> Infeasibility | None:
     if _Pricer(structure).best(np.zeros(structure.n_classes)) is not None:
         return None
     reasons = _simple_reasons(instance, households=households)
