@@ -21,6 +21,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from engage.accounts.views import bp as accounts_bp
     from engage.db import begin_without_write_lock
     from engage.extensions import babel, csrf, db, limiter, login_manager
+    from engage.codesign.views import bp as codesign_bp
     from engage.juries.draw_views import bp as jury_draws_bp
     from engage.juries.views import bp as juries_bp
     from engage.missions.views import bp as missions_bp
@@ -59,7 +60,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["engage.mail"] = mail.make_backend(app)
 
     security.install_url_converters(app)
-    for blueprint in (pages_bp, accounts_bp, missions_bp, juries_bp, jury_draws_bp):
+    for blueprint in (
+        pages_bp,
+        accounts_bp,
+        missions_bp,
+        codesign_bp,
+        juries_bp,
+        jury_draws_bp,
+    ):
         app.register_blueprint(blueprint)
     undeclared = security.undeclared_endpoints(app)
     if undeclared:

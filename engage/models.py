@@ -2,6 +2,19 @@
 
 from engage.accounts.models import RoleGrant, User
 from engage.audit import AuditEntry
+from engage.codesign.models import (
+    Citation,
+    CodesignProcess,
+    Comment,
+    Contribution,
+    DraftRating,
+    PriorityAnswer,
+    Report,
+    Round,
+    Support,
+    Synthesis,
+    Vote,
+)
 from engage.db import Base
 from engage.jobs import Job
 from engage.juries.models import (
@@ -30,6 +43,11 @@ from engage.missions.models import (
 __all__ = [
     "AuditEntry",
     "Base",
+    "Citation",
+    "CodesignProcess",
+    "Comment",
+    "Contribution",
+    "DraftRating",
     "Draw",
     "FeatureValue",
     "ImplementationUpdate",
@@ -44,11 +62,17 @@ __all__ = [
     "Outcome",
     "PanelSeat",
     "PoolMember",
+    "PriorityAnswer",
     "Recommendation",
     "RecommendationResponse",
+    "Report",
     "RoleGrant",
+    "Round",
     "SelectionRun",
     "StatementSource",
     "StatementVersion",
+    "Support",
+    "Synthesis",
     "User",
+    "Vote",
 ]

@@ -10,6 +10,19 @@ from sqlalchemy.orm import Session
 
 from engage.accounts.models import RoleGrant, User
 from engage.accounts.services import hash_password
+from engage.codesign.models import (
+    CodesignProcess,
+    Comment,
+    Contribution,
+    ContributionKind,
+    Moderation,
+    PriorityMethod,
+    Round,
+    RoundKind,
+    RoundStatus,
+    Visibility,
+    Vote,
+)
 from engage.juries.models import (
     FeatureValue,
     Jury,
@@ -295,3 +308,123 @@ def make_member(
     session.add(member)
     session.commit()
     return member
+
+
+# --- Co-design -----------------------------------------------------------------------------------
+
+
+def make_process(
+    session: Session, mission: Mission | None = None, *, title: str = "Healthy streets co-design"
+) -> CodesignProcess:
+    process = CodesignProcess(
+        mission=mission or make_mission(session),
+        title=title,
+        description="Three rounds to write the mission with residents.",
+    )
+    session.add(process)
+    session.commit()
+    return process
+
+
+def make_round(
+    session: Session,
+    process: CodesignProcess | None = None,
+    *,
+    kind: RoundKind = RoundKind.IDEAS,
+    status: RoundStatus = RoundStatus.OPEN,
+    items: tuple[str, ...] = (),
+    moderation: Moderation = Moderation.AFTER,
+    priority_method: PriorityMethod | None = None,
+    points_budget: int | None = None,
+    opens_at: datetime | None = None,
+    closes_at: datetime | None = None,
+    title: str = "What would make your street healthier?",
+) -> Round:
+    """A round (open now, for four weeks, unless told otherwise) with the officer's ``items``:
+    seed statements, priority options or draft paragraphs, according to ``kind``."""
+    process = process or make_process(session)
+    now = datetime.now(UTC)
+    round_ = Round(
+        process=process,
+        position=len(process.rounds) + 1,
+        kind=kind,
+        title=title,
+        prompt="Tell us what you would change and why.",
+        opens_at=opens_at or now - timedelta(days=1),
+        closes_at=closes_at or now + timedelta(weeks=4),
+        status=status,
+        moderation=moderation,
+        priority_method=priority_method
+        or (PriorityMethod.RANKING if kind is RoundKind.PRIORITIES else None),
+        points_budget=points_budget,
+    )
+    item_kind = {
+        RoundKind.STATEMENTS: ContributionKind.STATEMENT,
+        RoundKind.PRIORITIES: ContributionKind.OPTION,
+        RoundKind.DRAFT_REVIEW: ContributionKind.PARAGRAPH,
+    }.get(kind)
+    session.add(round_)
+    if item_kind is not None:
+        session.add_all(
+            Contribution(round=round_, kind=item_kind, seeded=True, position=number, text=text)
+            for number, text in enumerate(items, start=1)
+        )
+    session.commit()
+    return round_
+
+
+def make_contribution(
+    session: Session,
+    round_: Round,
+    author: User | None = None,
+    *,
+    kind: ContributionKind | None = None,
+    title: str = "Plant trees on every street",
+    text: str = "Shade, cleaner air and calmer traffic.",
+    visibility: Visibility = Visibility.VISIBLE,
+) -> Contribution:
+    """A resident's idea (or, in a statements round, a statement)."""
+    default_kind = (
+        ContributionKind.STATEMENT if round_.kind is RoundKind.STATEMENTS else ContributionKind.IDEA
+    )
+    contribution = Contribution(
+        round=round_,
+        kind=kind or default_kind,
+        author=author or make_user(session),
+        title=title if (kind or default_kind) is ContributionKind.IDEA else "",
+        text=text,
+        visibility=visibility,
+    )
+    session.add(contribution)
+    session.commit()
+    return contribution
+
+
+def make_comment(
+    session: Session,
+    contribution: Contribution,
+    author: User | None = None,
+    *,
+    text: str = "Yes, and fruit trees please.",
+    parent: Comment | None = None,
+) -> Comment:
+    comment = Comment(
+        contribution=contribution,
+        author=author or make_user(session),
+        text=text,
+        parent_id=parent.id if parent else None,
+    )
+    session.add(comment)
+    session.commit()
+    return comment
+
+
+def make_votes(
+    session: Session, round_: Round, votes: list[tuple[User, Contribution, int]]
+) -> None:
+    """Votes (1 agree, -1 disagree, 0 pass) as the vote page would store them."""
+    session.add_all(
+        Vote(round_id=round_.id, statement_id=statement.id, user_id=user.id, value=value)
+        for user, statement, value in votes
+    )
+    session.commit()

@@ -175,6 +175,24 @@ def publish_statement_version(
 ) -> StatementVersion:
     """A new current statement, with why it changed and the contributions behind the change."""
     mission = get_mission(session, slug, include_drafts=True)
+    version = add_statement_version(
+        session, mission, text=text, rationale=rationale, source_keys=source_keys, actor=actor
+    )
+    session.commit()
+    return version
+
+
+def add_statement_version(
+    session: Session,
+    mission: Mission,
+    *,
+    text: str,
+    rationale: str,
+    source_keys: list[str],
+    actor: User,
+) -> StatementVersion:
+    """The work of ``publish_statement_version`` without the commit, for a service of another
+    domain that publishes a version as part of its own change (a co-design synthesis)."""
     current = mission.current_version
     if current is not None and current.text.strip() == text.strip():
         raise Invalid(
@@ -201,7 +219,6 @@ def publish_statement_version(
         f"mission:{mission.id}",
         {"version": number, "sources": list(dict.fromkeys(source_keys))},
     )
-    session.commit()
     return version
 
 

@@ -30,11 +30,27 @@ class SourceProvider(Protocol):
     def citable(self, session: Session, mission_id: int) -> list[SourceRef]: ...
 
 
+@dataclass(frozen=True)
+class SourceLink:
+    """The page that shows a source: a Flask endpoint and the name of its id argument."""
+
+    endpoint: str
+    argument: str
+
+
 _PROVIDERS: dict[str, SourceProvider] = {}
+_LINKS: dict[str, SourceLink] = {}
 
 
-def register_source_provider(provider: SourceProvider) -> None:
+def register_source_provider(provider: SourceProvider, link: SourceLink | None = None) -> None:
     _PROVIDERS[provider.kind] = provider
+    if link is not None:
+        _LINKS[provider.kind] = link
+
+
+def source_link(kind: str) -> SourceLink | None:
+    """Where a cited source of this kind can be read, if its domain has a page for it."""
+    return _LINKS.get(kind)
 
 
 def citable_sources(session: Session, mission_id: int) -> list[SourceRef]:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import date
 from itertools import pairwise
+from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -11,7 +12,7 @@ from werkzeug.wrappers import Response
 from engage.errors import DomainError
 from engage.extensions import db
 from engage.forms import form_values
-from engage.missions import diff, services
+from engage.missions import diff, services, sources
 from engage.missions.forms import (
     DECISION,
     DIRECTION,
@@ -30,6 +31,7 @@ from engage.missions.forms import (
     ResponseForm,
     StatementForm,
 )
+from engage.missions.models import StatementSource, StatementVersion
 from engage.security import Role, current_user_holds, public, roles_required
 
 bp = Blueprint("missions", __name__, url_prefix="/missions")
@@ -84,13 +86,38 @@ def create() -> str | Response:
     return render_template("missions/edit.html", form=form, mission=None)
 
 
+def source_url(source: StatementSource) -> str | None:
+    """The page showing a cited source, when its domain registered one."""
+    if source.source_kind == "missions.recommendation":
+        return url_for("missions.register", slug=source.version.mission.slug) + (
+            f"#recommendation-{source.source_id}"
+        )
+    link = sources.source_link(source.source_kind)
+    if link is None:
+        return None
+    arguments: dict[str, Any] = {link.argument: source.source_id}
+    return url_for(link.endpoint, **arguments)
+
+
+def statement_diffs(versions: list[StatementVersion]) -> dict[int, list[diff.Segment]]:
+    """Each version's word diff from the one before it, by version id (newest first given)."""
+    return {newer.id: diff.word_diff(older.text, newer.text) for newer, older in pairwise(versions)}
+
+
 @bp.route("/<slug>", methods=["GET"])
 @public
 def show(slug: str) -> str:
     mission = services.get_mission(db.session, slug, include_drafts=_staff())
     register = services.get_register(db.session, mission.id, date.today())
+    latest = list(reversed(mission.versions[-2:]))
     return render_template(
-        "missions/show.html", mission=mission, register=register, can_edit=_staff()
+        "missions/show.html",
+        mission=mission,
+        register=register,
+        can_edit=_staff(),
+        latest_diffs=statement_diffs(latest),
+        source_url=source_url,
+        summary=diff.summary,
     )
 
 
@@ -120,15 +147,13 @@ def edit(slug: str) -> str | Response:
 def history(slug: str) -> str:
     mission = services.get_mission(db.session, slug, include_drafts=_staff())
     versions = list(reversed(mission.versions))
-    diffs = {
-        newer.id: diff.word_diff(older.text, newer.text) for newer, older in pairwise(versions)
-    }
     return render_template(
         "missions/history.html",
         mission=mission,
         versions=versions,
-        diffs=diffs,
+        diffs=statement_diffs(versions),
         summary=diff.summary,
+        source_url=source_url,
     )
 
 
