@@ -21,6 +21,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from engage.accounts.views import bp as accounts_bp
     from engage.db import begin_without_write_lock
     from engage.extensions import babel, csrf, db, limiter, login_manager
+    from engage.codesign.manage_views import bp as codesign_manage_bp
     from engage.codesign.views import bp as codesign_bp
     from engage.juries.draw_views import bp as jury_draws_bp
     from engage.juries.views import bp as juries_bp
@@ -65,6 +66,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         accounts_bp,
         missions_bp,
         codesign_bp,
+        codesign_manage_bp,
         juries_bp,
         jury_draws_bp,
     ):
