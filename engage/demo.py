@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session
 
 from engage.accounts import services as accounts
 from engage.accounts.models import User
+from engage.codesign import services as codesign
+from engage.codesign.models import Moderation, PriorityMethod, RoundKind
 from engage.errors import NotFound
 from engage.juries import services as juries
 from engage.juries.models import JuryStatus
@@ -325,6 +327,7 @@ def seed(session: Session, today: date | None = None) -> dict[str, tuple[str, st
     )
     mission = missions.get_mission(session, DEMO_SLUG, include_drafts=True)
     seed_jury(session, mission.id, officer, today)
+    seed_codesign(session, officer, people[Role.RESIDENT], today)
     return credentials
 
 
@@ -474,3 +477,148 @@ def seed_jury(session: Session, mission_id: int, officer: User, today: date) -> 
             consent_text="Demo registration: fictional consent.",
             now=datetime.combine(today, time(12), UTC),
         )
+
+
+# --- Co-design: a finished ideas round, an open statements round, two rounds in preparation ---
+
+IDEAS = [
+    ("School streets at drop-off", "Close the roads outside primary schools for half an hour at "
+     "drop-off and pick-up, like the pilot on Market Street.", "Central"),
+    ("Benches every few hundred metres", "Older neighbours stay in because there is nowhere to "
+     "rest on the way to the shops.", "North"),
+    ("Trees where the traffic is", "Plant trees on the main roads first: that is where the air "
+     "is worst and the summer heat hits hardest.", "South"),
+    ("Safe crossings near care homes", "Crossings are timed for fast walkers. Give people more "
+     "time near care homes and health centres.", ""),
+]  # fmt: skip
+DEMO_STATEMENTS = [
+    "Streets outside schools should close to traffic at drop-off and pick-up times.",
+    "The borough should build more car parks near the high streets.",
+    "Every street should have trees, even if it means fewer parking spaces.",
+    "The speed limit on residential streets should be 20 mph.",
+    "Delivery vans need more loading bays, not fewer.",
+    "I would walk more if there were more benches and public toilets.",
+    "Cycle lanes on main roads have made my journeys slower.",
+    "Air quality data should be published for every street, every month.",
+]
+# How each camp of the fictional participants votes on DEMO_STATEMENTS (1 agree, -1 disagree,
+# 0 pass): one camp wants streets for people, the other worries about access by car; both
+# want the data published and benches, so the map has two groups and some consensus.
+CAMPS = [
+    [1, -1, 1, 1, -1, 1, -1, 1],
+    [-1, 1, -1, -1, 1, 1, 1, 1],
+]
+
+
+def seed_codesign(session: Session, officer: User, resident: User, today: date) -> None:
+    now = datetime.combine(today, time(12), UTC)
+    process = codesign.create_process(
+        session,
+        DEMO_SLUG,
+        codesign.ProcessFields(
+            title="Writing the mission with residents",
+            description="Four rounds, each learning from the last: ideas, statements to vote "
+            "on, a draft to review, then priorities for the first year.",
+        ),
+        actor=officer,
+    )
+
+    def round_fields(
+        kind: RoundKind, title: str, prompt: str, **extra: object
+    ) -> codesign.RoundFields:
+        values = {
+            "kind": kind,
+            "title": title,
+            "prompt": prompt,
+            "opens_at": now - timedelta(days=20),
+            "closes_at": now + timedelta(days=20),
+            "moderation": Moderation.AFTER,
+            "priority_method": None,
+            "points_budget": None,
+        } | extra
+        return codesign.RoundFields(**values)  # type: ignore[arg-type]
+
+    ideas = codesign.create_round(
+        session,
+        process.id,
+        round_fields(RoundKind.IDEAS, "What would make your street healthier?",
+                     "Tell us one change that would make the streets near you healthier, and why."),
+        actor=officer,
+    )  # fmt: skip
+    codesign.open_round(session, ideas.id, actor=officer)
+    neighbours = [
+        accounts.create_user(
+            session,
+            display_name=f"{FIRST_NAMES[n]} {LAST_NAMES[n][0]}.",
+            email=f"neighbour{n + 1}@{DEMO_DOMAIN}",
+            password=secrets.token_urlsafe(12),
+            roles=set(),
+            actor=None,
+        )
+        for n in range(12)
+    ]
+    authors = [resident, *neighbours]
+    idea_ids = []
+    for number, (title, text, area) in enumerate(IDEAS):
+        idea = codesign.submit_idea(
+            session, ideas.id, codesign.IdeaFields(title, text, area), actor=authors[number]
+        )
+        idea_ids.append(idea.id)
+        for supporter in neighbours[: 9 - 2 * number]:
+            codesign.toggle_support(session, idea.id, actor=supporter)
+    thread = codesign.add_comment(
+        session, idea_ids[0], "Yes, but think of parents who drive on to work.",
+        parent_id=None, actor=neighbours[5],
+    )  # fmt: skip
+    codesign.add_comment(
+        session, idea_ids[0], "The pilot let blue badge holders through; that worked.",
+        parent_id=thread.id, actor=resident,
+    )  # fmt: skip
+    codesign.close_round(session, ideas.id, actor=officer)
+    codesign.publish_synthesis(
+        session,
+        ideas.id,
+        f"School streets (#{idea_ids[0]}) had the most support, and benches (#{idea_ids[1]}) and "
+        f"crossings near care homes (#{idea_ids[3]}) show the mission is about older residents "
+        "as much as children. The next round tests these ideas as statements.",
+        statement=None,
+        actor=officer,
+    )
+
+    statements = codesign.create_round(
+        session,
+        process.id,
+        round_fields(RoundKind.STATEMENTS, "Where do we agree?",
+                     "Agree, disagree or pass on each statement. Add your own if something is missing.",
+                     items=DEMO_STATEMENTS),
+        actor=officer,
+    )  # fmt: skip
+    codesign.open_round(session, statements.id, actor=officer)
+    rng = random.Random(2030)
+    seeded = codesign.seeded_items(session, statements.id)
+    for number, voter in enumerate(neighbours):
+        camp = CAMPS[number % 2]
+        for statement, value in zip(seeded, camp, strict=True):
+            if rng.random() < 0.85:  # not everyone reaches every statement
+                choice = {1: "agree", -1: "disagree", 0: "pass"}[value]
+                codesign.cast_vote(session, statement.id, choice, actor=voter)
+
+    codesign.create_round(
+        session,
+        process.id,
+        round_fields(RoundKind.DRAFT_REVIEW, "Review the draft mission",
+                     "Comment on each paragraph and tell us how good the draft is overall.",
+                     opens_at=now + timedelta(days=21), closes_at=now + timedelta(days=42),
+                     items=[STATEMENTS[2][0], "We will report progress every year, street by street."]),
+        actor=officer,
+    )  # fmt: skip
+    codesign.create_round(
+        session,
+        process.id,
+        round_fields(RoundKind.PRIORITIES, "What comes first?",
+                     "Share out 100 points among the first year's projects.",
+                     opens_at=now + timedelta(days=43), closes_at=now + timedelta(days=64),
+                     priority_method=PriorityMethod.POINTS, points_budget=100,
+                     items=["School streets", "Benches and toilets", "Street trees", "Safer crossings"]),
+        actor=officer,
+    )  # fmt: skip

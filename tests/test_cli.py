@@ -75,8 +75,12 @@ def test_demo_seeds_once_and_prints_working_accounts(demo_app: Flask) -> None:
             assert user is not None
             assert user.has_role(Role(role))
     counts = row_counts(demo_app)
-    assert counts["users"] == 4
+    # The four printed accounts and the fictional neighbours who take part in co-design.
+    assert counts["users"] == 4 + 12
     assert counts["recommendations"] == 5
+    assert counts["codesign_rounds"] == 4
+    assert counts["codesign_votes"] > 0
+    assert counts["codesign_syntheses"] == 1
 
     again = runner.invoke(args=["demo", "--no-serve"])
 

@@ -581,13 +581,19 @@ def add_statement(session: Session, round_id: int, text: str, *, actor: User) ->
     return statement
 
 
+def get_own_contribution(session: Session, contribution_id: int, *, actor: User) -> Contribution:
+    """A contribution its author is about to change (officers' prepared items are not theirs)."""
+    contribution = get_contribution(session, contribution_id, viewer=actor)
+    if contribution.author_id != actor.id or contribution.seeded:
+        raise Forbidden(N_("You can only change your own contributions."))
+    return contribution
+
+
 def edit_contribution(
     session: Session, contribution_id: int, values: IdeaFields, *, actor: User
 ) -> Contribution:
     """Residents change their own ideas and statements until the round closes."""
-    contribution = get_contribution(session, contribution_id, viewer=actor)
-    if contribution.author_id != actor.id or contribution.seeded:
-        raise Forbidden(N_("You can only change your own contributions."))
+    contribution = get_own_contribution(session, contribution_id, actor=actor)
     round_ = contribution.round
     _check_taking_part(round_, round_.kind)
     if contribution.kind is ContributionKind.STATEMENT:
@@ -728,10 +734,15 @@ def add_comment(
     return comment
 
 
-def edit_comment(session: Session, comment_id: int, text: str, *, actor: User) -> Comment:
+def get_own_comment(session: Session, comment_id: int, *, actor: User) -> Comment:
     comment = get_comment(session, comment_id, viewer=actor)
     if comment.author_id != actor.id:
         raise Forbidden(N_("You can only change your own comments."))
+    return comment
+
+
+def edit_comment(session: Session, comment_id: int, text: str, *, actor: User) -> Comment:
+    comment = get_own_comment(session, comment_id, actor=actor)
     _check_commenting(session, comment.contribution)
     comment.text = text
     session.commit()
@@ -1403,9 +1414,9 @@ def save_synthesis(session: Session, round_id: int, text: str, *, actor: User) -
             N_("A synthesis is written once the round is closed, and before it is published.")
         )
     synthesis = round_.synthesis or Synthesis(round=round_, text="", author_id=actor.id)
+    session.add(synthesis)
     _cite(session, round_, synthesis, text)
     synthesis.author_id = actor.id
-    session.add(synthesis)
     session.flush()
     audit.record(
         session, actor, "codesign.synthesis_saved", f"codesign_round:{round_.id}",
@@ -1429,10 +1440,10 @@ def publish_synthesis(
     if round_.status is not RoundStatus.CLOSED:
         raise Conflict(N_("Only a closed round's synthesis can be published, and only once."))
     synthesis = round_.synthesis or Synthesis(round=round_, text="", author_id=actor.id)
+    session.add(synthesis)
     _cite(session, round_, synthesis, text)
     synthesis.author_id = actor.id
     synthesis.published_at = utcnow()
-    session.add(synthesis)
     round_.status = RoundStatus.SYNTHESISED
     session.flush()
     if statement:

@@ -207,7 +207,7 @@ def contribution(contribution_id: int) -> str:
 @bp.route("/contributions/<int:contribution_id>/edit", methods=["GET", "POST"])
 @signed_in
 def edit_contribution(contribution_id: int) -> str | Response:
-    found = services.get_contribution(db.session, contribution_id, viewer=_viewer())
+    found = services.get_own_contribution(db.session, contribution_id, actor=current_user)
     form: IdeaForm | StatementForm = (
         StatementForm(obj=found)
         if found.kind is ContributionKind.STATEMENT
@@ -275,7 +275,7 @@ def comment(contribution_id: int) -> tuple[str, int] | Response:
 @bp.route("/comments/<int:comment_id>/edit", methods=["GET", "POST"])
 @signed_in
 def edit_comment(comment_id: int) -> str | Response:
-    found = services.get_comment(db.session, comment_id, viewer=_viewer())
+    found = services.get_own_comment(db.session, comment_id, actor=current_user)
     form = CommentForm(obj=found)
     if form.validate_on_submit():
         try:
@@ -451,9 +451,7 @@ def _chart_points(found: opinion.OpinionMap) -> list[tuple[float, float, int]]:
     def scale(value: float, low: float, high: float) -> float:
         return 0.5 if high == low else (value - low) / (high - low)
 
-    return [
-        (scale(p.x, min(xs), max(xs)), scale(p.y, min(ys), max(ys)), p.group) for p in points
-    ]
+    return [(scale(p.x, min(xs), max(xs)), scale(p.y, min(ys), max(ys)), p.group) for p in points]
 
 
 # --- What became of my contributions ----------------------------------------------------------
