@@ -11,7 +11,6 @@ from __future__ import annotations
 import enum
 import hashlib
 import re
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -1221,7 +1220,7 @@ def submit_priorities(
 @dataclass(frozen=True)
 class PriorityResult:
     option: Contribution
-    score: float  # points given, or Borda points (n for a first place, 1 for the last)
+    score: int  # points given, or Borda points (n for a first place, 1 for the last)
     share: float  # of all points or Borda points given
     first_places: int  # rankings only
 
@@ -1233,33 +1232,47 @@ class PriorityResults:
     options: list[PriorityResult]  # highest score first
 
 
+def score_priorities(
+    method: PriorityMethod,
+    options: Sequence[Contribution],
+    answers: dict[int, list[tuple[int, int]]],
+) -> list[PriorityResult]:
+    """Each option's result, highest score first, from ``answers[option_id]``: the (value,
+    number of people who gave it) pairs, a value being a place (1 = first) or points."""
+    n = len(options)
+    scored: list[tuple[Contribution, int, int]] = []
+    for option in options:
+        given = answers.get(option.id, [])
+        if method is PriorityMethod.RANKING:
+            score = sum((n - place + 1) * count for place, count in given)
+            firsts = sum(count for place, count in given if place == 1)
+        else:
+            score, firsts = sum(points * count for points, count in given), 0
+        scored.append((option, score, firsts))
+    total = sum(score for _option, score, _firsts in scored) or 1
+    scored.sort(key=lambda row: (-row[1], row[0].position, row[0].id))
+    return [
+        PriorityResult(option, score, score / total, firsts) for option, score, firsts in scored
+    ]
+
+
 def priority_results(session: Session, round_id: int, *, viewer: Any) -> PriorityResults:
     round_ = get_round(session, round_id, viewer=viewer)
-    options = seeded_items(session, round_.id)
-    rows = session.execute(
-        sa.select(PriorityAnswer.option_id, PriorityAnswer.value, PriorityAnswer.user_id).where(
+    answers: dict[int, list[tuple[int, int]]] = {}
+    for option_id, value, count in session.execute(
+        sa.select(PriorityAnswer.option_id, PriorityAnswer.value, sa.func.count())
+        .where(PriorityAnswer.round_id == round_.id)
+        .group_by(PriorityAnswer.option_id, PriorityAnswer.value)
+    ):
+        answers.setdefault(option_id, []).append((value, count))
+    participants = session.scalar(
+        sa.select(sa.func.count(sa.distinct(PriorityAnswer.user_id))).where(
             PriorityAnswer.round_id == round_.id
         )
-    ).all()
+    )
     method = round_.priority_method or PriorityMethod.RANKING
-    n = len(options)
-    scores: Counter[int] = Counter()
-    firsts: Counter[int] = Counter()
-    for option_id, value, _user in rows:
-        if method is PriorityMethod.RANKING:
-            scores[option_id] += n - value + 1
-            firsts[option_id] += value == 1
-        else:
-            scores[option_id] += value
-    total = sum(scores.values()) or 1
-    results = [
-        PriorityResult(
-            option, float(scores[option.id]), scores[option.id] / total, firsts[option.id]
-        )
-        for option in options
-    ]
-    results.sort(key=lambda r: (-r.score, r.option.position))
-    return PriorityResults(method, len({row[2] for row in rows}), results)
+    options = seeded_items(session, round_.id)
+    return PriorityResults(method, participants or 0, score_priorities(method, options, answers))
 
 
 # --- Draft review -----------------------------------------------------------------------------
