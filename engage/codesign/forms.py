@@ -10,6 +10,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # newer than the stubs
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
 
 from engage.codesign.models import Contribution, PriorityMethod
@@ -82,11 +83,11 @@ class VoteForm(BaseForm):
 
 
 RATINGS = [
-    (1, _l("1 (poor)")),
-    (2, _l("2")),
-    (3, _l("3 (acceptable)")),
-    (4, _l("4")),
-    (5, _l("5 (very good)")),
+    SelectChoice(1, _l("1 (poor)")),
+    SelectChoice(2, _l("2")),
+    SelectChoice(3, _l("3 (acceptable)")),
+    SelectChoice(4, _l("4")),
+    SelectChoice(5, _l("5 (very good)")),
 ]
 
 
@@ -118,8 +119,8 @@ def priorities_form(
         if method is PriorityMethod.RANKING:
             field: Any = SelectField(
                 option.text,
-                choices=[("", _l("Choose a place"))]
-                + [(str(n), str(n)) for n in range(1, len(options) + 1)],
+                choices=[SelectChoice("", _l("Choose a place"))]
+                + [SelectChoice(str(n), str(n)) for n in range(1, len(options) + 1)],
                 validators=[DataRequired(_l("Give this option a place."))],
             )
         else:

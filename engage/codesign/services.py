@@ -11,8 +11,9 @@ from __future__ import annotations
 import enum
 import hashlib
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -44,7 +45,7 @@ from engage.codesign.models import (
     Vote,
 )
 from engage.db import utcnow
-from engage.errors import N_, Conflict, Forbidden, Invalid, NotFound
+from engage.errors import N_, Conflict, DomainError, Forbidden, Invalid, NotFound
 from engage.missions import services as missions
 from engage.missions.models import Mission, MissionStatus, StatementSource, StatementVersion
 from engage.missions.sources import SourceLink, SourceRef, register_source_provider
@@ -216,15 +217,19 @@ def _require_round(session: Session, round_id: int) -> Round:
     return round_
 
 
-def _check_round_fields(values: RoundFields) -> None:
+def _check_round_fields(values: RoundFields) -> RoundFields:
+    """The fields checked, with what does not apply to the round's kind cleared (a method and a
+    budget only for priorities, prepared items only where the kind has them)."""
     if values.closes_at <= values.opens_at:
         raise Invalid(N_("The round must close after it opens."), field="closes_at")
     if values.kind is RoundKind.PRIORITIES:
         if values.priority_method is None:
             raise Invalid(N_("Choose how residents set priorities."), field="priority_method")
-        if values.priority_method is PriorityMethod.POINTS and not values.points_budget:
+        budget = values.points_budget
+        if values.priority_method is PriorityMethod.POINTS and (budget is None or budget < 1):
             raise Invalid(
-                N_("Say how many points each resident shares out."), field="points_budget"
+                N_("Say how many points each resident shares out (at least 1)."),
+                field="points_budget",
             )
     if values.kind is RoundKind.STATEMENTS:
         too_long = [item for item in values.items if len(item) > STATEMENT_MAX_LENGTH]
@@ -234,6 +239,17 @@ def _check_round_fields(values: RoundFields) -> None:
                 field="items",
                 limit=STATEMENT_MAX_LENGTH,
             )
+    priorities = values.kind is RoundKind.PRIORITIES
+    return replace(
+        values,
+        priority_method=values.priority_method if priorities else None,
+        points_budget=(
+            values.points_budget
+            if priorities and values.priority_method is PriorityMethod.POINTS
+            else None
+        ),
+        items=list(values.items) if values.kind in ITEM_KIND else [],
+    )
 
 
 ITEM_KIND = {
@@ -273,7 +289,7 @@ def seeded_items(session: Session, round_id: int) -> list[Contribution]:
 
 def create_round(session: Session, process_id: int, values: RoundFields, *, actor: User) -> Round:
     process = get_process(session, process_id, include_drafts=True)
-    _check_round_fields(values)
+    values = _check_round_fields(values)
     round_ = Round(
         process=process,
         position=len(process.rounds) + 1,
@@ -283,10 +299,8 @@ def create_round(session: Session, process_id: int, values: RoundFields, *, acto
         opens_at=values.opens_at,
         closes_at=values.closes_at,
         moderation=values.moderation,
-        priority_method=values.priority_method if values.kind is RoundKind.PRIORITIES else None,
-        points_budget=(
-            values.points_budget if values.priority_method is PriorityMethod.POINTS else None
-        ),
+        priority_method=values.priority_method,
+        points_budget=values.points_budget,
     )
     session.add(round_)
     session.add_all(_seed_items(round_, values.items, actor))
@@ -303,7 +317,7 @@ def update_round(session: Session, round_id: int, values: RoundFields, *, actor:
     """Change a round. Its kind and what the officer prepared change only while it is a draft;
     once residents take part, only the wording and the dates may change."""
     round_ = _require_round(session, round_id)
-    _check_round_fields(values)
+    values = _check_round_fields(values)
     drafting = round_.status is RoundStatus.DRAFT
     if not drafting and values.kind is not round_.kind:
         raise Conflict(N_("A round's type cannot change once it is published."), field="kind")
@@ -318,7 +332,7 @@ def update_round(session: Session, round_id: int, values: RoundFields, *, actor:
             setattr(round_, name, after)
     if drafting:
         existing = seeded_items(session, round_.id)
-        if [item.text for item in existing] != values.items:
+        if [item.text for item in existing] != values.items or "kind" in changed:
             for item in existing:
                 session.delete(item)
             session.add_all(_seed_items(round_, values.items, actor))
@@ -644,10 +658,14 @@ class Thread:
 
 
 def _comments_visible_to(viewer: Any) -> sa.ColumnElement[bool]:
+    """Published comments, hidden ones (which show why, not what), and the viewer's own comments
+    waiting for approval; officers see everything."""
     if _is_staff(viewer):
         return sa.true()
-    shown = [Visibility.VISIBLE, Visibility.REPORTED, Visibility.HIDDEN]  # hidden ones show why
-    return Comment.visibility.in_(shown)
+    shown = Comment.visibility.in_([Visibility.VISIBLE, Visibility.REPORTED, Visibility.HIDDEN])
+    if viewer is not None and viewer.is_authenticated:
+        return sa.or_(shown, Comment.author_id == viewer.id)
+    return shown
 
 
 def list_comments(
@@ -1071,10 +1089,11 @@ def _votes_signature(session: Session, round_id: int) -> str:
             Vote.round_id == round_id
         )
     ).one()
-    shown = session.scalar(
-        sa.select(sa.func.count()).select_from(_visible_statements(round_id).subquery())
+    shown = ",".join(
+        map(str, session.scalars(_visible_statements(round_id).order_by(Contribution.id)))
     )
-    return f"{count}:{last_id}:{last_change}:{shown}"[:80]
+    statements = hashlib.blake2b(shown.encode(), digest_size=8).hexdigest()
+    return f"{count}:{last_id}:{last_change}:{statements}"[:80]
 
 
 def _compute_opinion_map(
@@ -1419,8 +1438,24 @@ def _cite(session: Session, round_: Round, synthesis: Synthesis, text: str) -> N
     ]
 
 
+@contextmanager
+def _undone_if_refused(session: Session) -> Iterator[None]:
+    """Roll back what was changed before a DomainError, so the page that shows the refusal
+    reads the round as it was (a refused publication must not look half done)."""
+    try:
+        yield
+    except DomainError:
+        session.rollback()
+        raise
+
+
 def save_synthesis(session: Session, round_id: int, text: str, *, actor: User) -> Synthesis:
     """Write or revise the draft synthesis of a closed round."""
+    with _undone_if_refused(session):
+        return _save_synthesis(session, round_id, text, actor=actor)
+
+
+def _save_synthesis(session: Session, round_id: int, text: str, *, actor: User) -> Synthesis:
     round_ = _require_round(session, round_id)
     if round_.status is not RoundStatus.CLOSED:
         raise Conflict(
@@ -1449,6 +1484,13 @@ def publish_synthesis(
 ) -> Synthesis:
     """Publish the synthesis; with ``statement``, also publish it as the mission's new statement
     version, its rationale the synthesis and its sources the contributions the synthesis cites."""
+    with _undone_if_refused(session):
+        return _publish_synthesis(session, round_id, text, statement=statement, actor=actor)
+
+
+def _publish_synthesis(
+    session: Session, round_id: int, text: str, *, statement: str | None, actor: User
+) -> Synthesis:
     round_ = _require_round(session, round_id)
     if round_.status is not RoundStatus.CLOSED:
         raise Conflict(N_("Only a closed round's synthesis can be published, and only once."))

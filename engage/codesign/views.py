@@ -253,7 +253,7 @@ def comment(contribution_id: int) -> tuple[str, int] | Response:
     form = CommentForm()
     if form.validate_on_submit():
         try:
-            services.add_comment(
+            added = services.add_comment(
                 db.session,
                 contribution_id,
                 form.text.data or "",
@@ -263,7 +263,10 @@ def comment(contribution_id: int) -> tuple[str, int] | Response:
         except DomainError as error:
             form.show_domain_error(error)
         else:
-            flash(_("Your comment is added."), "success")
+            if added.visibility is Visibility.PENDING:
+                flash(_("Thank you. An officer will publish it once they have read it."), "success")
+            else:
+                flash(_("Your comment is added."), "success")
             return _contribution_page(contribution_id)
     # The discussion again, with the comment as typed and what was wrong with it beside it.
     page = render_template(
