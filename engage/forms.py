@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import fields as dataclass_fields
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from flask import request
 from flask_babel import lazy_gettext as _l
+from flask_babel import to_user_timezone, to_utc
 from flask_wtf import FlaskForm
 from wtforms import Field
 from wtforms.validators import ValidationError
@@ -65,6 +67,17 @@ class Finite:
     def __call__(self, form: Any, field: Field) -> None:
         if field.data is not None and not math.isfinite(field.data):
             raise ValidationError(_l("Enter an ordinary number."))
+
+
+def utc_from_local(value: datetime | None) -> datetime | None:
+    """A time typed in the deployment's time zone (a datetime-local input), as an aware UTC
+    datetime for the services."""
+    return None if value is None else to_utc(value).replace(tzinfo=UTC)
+
+
+def local_from_utc(value: datetime | None) -> datetime | None:
+    """A stored UTC time as the deployment's local time, for a datetime-local input."""
+    return None if value is None else to_user_timezone(value).replace(tzinfo=None)
 
 
 MAX_PAGE = 100_000

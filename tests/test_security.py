@@ -26,18 +26,24 @@ import engage.pages
 from engage import create_app, security
 from engage.accounts import services as accounts
 from engage.accounts.models import User
+from engage.codesign import services as codesign_services
+from engage.codesign.models import RoundKind, RoundStatus
 from engage.extensions import db
 from engage.jobs import Job
 from engage.security import Role, public, safe_next_url
 from tests.factories import (
     DEFAULT_PASSWORD,
+    make_comment,
+    make_contribution,
     make_indicator,
     make_jury,
     make_mission,
     make_outcome,
+    make_process,
     make_project,
     make_recommendation,
     make_response,
+    make_round,
     make_user,
 )
 from tests.juries.draw_support import RANDOM_VALUE as DRAW_RANDOM_VALUE
@@ -120,6 +126,37 @@ AUDIENCE: dict[str, str] = {
     "jury_draws.replacement": "officer",
     "jury_draws.export_panel": "officer",
     "jury_draws.purge": "officer",
+    # co-design: taking part. Changing a contribution or comment is for its author; others get
+    # 403 from the service (tests/codesign/test_views.py checks it). Opinion groups are public
+    # once the round closes.
+    "codesign.index": "public",
+    "codesign.process": "public",
+    "codesign.round": "public",
+    "codesign.contribution": "public",
+    "codesign.opinions": "public",
+    "codesign.contribute": "signed_in",
+    "codesign.edit_contribution": "signed_in",
+    "codesign.support": "signed_in",
+    "codesign.comment": "signed_in",
+    "codesign.edit_comment": "signed_in",
+    "codesign.report_contribution": "signed_in",
+    "codesign.report_comment": "signed_in",
+    "codesign.vote": "signed_in",
+    "codesign.rate": "signed_in",
+    "codesign.priorities": "signed_in",
+    "codesign.mine": "signed_in",
+    # co-design: running it
+    "codesign_manage.new_process": "officer",
+    "codesign_manage.edit_process": "officer",
+    "codesign_manage.new_round": "officer",
+    "codesign_manage.edit_round": "officer",
+    "codesign_manage.round_status": "officer",
+    "codesign_manage.move_round": "officer",
+    "codesign_manage.moderation": "officer",
+    "codesign_manage.moderate_contribution": "officer",
+    "codesign_manage.moderate_comment": "officer",
+    "codesign_manage.compute_opinions": "officer",
+    "codesign_manage.synthesis": "officer",
 }
 
 ROLES = ("anonymous", "resident", "officer", "evaluator", "admin")
@@ -168,10 +205,14 @@ class Scene:
     # Valid form input that depends on the scene's rows (ids, e-mail addresses, files given as
     # (bytes, file name)), per endpoint, added to the "valid" payload.
     form_values: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # URL arguments for one endpoint that differ from ``url_args`` (co-design routes all take a
+    # round_id, and each needs a round of its own kind).
+    url_overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def url(self, app: Flask, rule: Any) -> str:
+        args = {**self.url_args, **self.url_overrides.get(rule.endpoint, {})}
         with app.test_request_context():
-            return url_for(rule.endpoint, **{name: self.url_args[name] for name in rule.arguments})
+            return url_for(rule.endpoint, **{name: args[name] for name in rule.arguments})
 
 
 def build_scene(app: Flask, role: str, *, password: str | None = None) -> Scene:
@@ -194,12 +235,15 @@ def build_scene(app: Flask, role: str, *, password: str | None = None) -> Scene:
         session.commit()
         jury_args, jury_forms = jury_setup_scene(session, users, mission)
         draw_args, draw_forms = jury_draw_scene(session, users)
+        codesign = codesign_scene(session, owner or target, mission)
         return Scene(
             user_ids={name: user.id for name, user in users.items()},
-            form_values={**jury_forms, **draw_forms},
+            form_values={**jury_forms, **draw_forms, **codesign.form_values},
+            url_overrides=codesign.url_overrides,
             url_args={
                 **jury_args,
                 **draw_args,
+                **codesign.url_args,
                 "slug": mission.slug,
                 "outcome_id": outcome.id,
                 "indicator_id": indicator.id,
@@ -284,6 +328,79 @@ def jury_draw_scene(
     }
     url_args = {"run_id": drawn.run_id, "draw_id": drawn.draw_id, "seat_id": drawn.seat_id}
     return url_args, forms
+
+
+# co-design
+@dataclass(frozen=True)
+class CodesignScene:
+    url_args: dict[str, Any]
+    url_overrides: dict[str, dict[str, Any]]
+    form_values: dict[str, dict[str, Any]]
+
+
+ROUND_FORM = {
+    "kind": "ideas",
+    "prompt": "What would you change?",
+    "opens_at": "2030-01-01T09:00",
+    "closes_at": "2030-02-01T17:00",
+    "moderation": "after",
+}
+
+
+def codesign_scene(session: Session, author: User, mission: Any) -> CodesignScene:
+    """A process with a round of every kind open (and a closed statements round), an idea and a
+    comment by ``author`` (the role being tested, so its edit pages are theirs), and the valid
+    input of the forms that need these rows' ids."""
+    process = make_process(session, mission)
+    ideas = make_round(session, process)
+    statements = make_round(session, process, kind=RoundKind.STATEMENTS, items=("Quiet nights",))
+    closed = make_round(
+        session, process, kind=RoundKind.STATEMENTS, status=RoundStatus.CLOSED, items=("Trees",)
+    )
+    draft = make_round(session, process, kind=RoundKind.DRAFT_REVIEW, items=("Paragraph one.",))
+    ranking = make_round(session, process, kind=RoundKind.PRIORITIES, items=("Trees", "Benches"))
+    idea = make_contribution(session, ideas, author)
+    comment = make_comment(session, idea, author)
+    first, second = [o.id for o in codesign_services.seeded_items(session, ranking.id)]
+    statement_id = codesign_services.seeded_items(session, statements.id)[0].id
+    to_close = make_round(session, process)
+    moderated = make_contribution(session, ideas, title="Another idea")
+    moderated_comment = make_comment(session, moderated)
+    return CodesignScene(
+        url_args={
+            "process_id": process.id,
+            "round_id": ideas.id,
+            "contribution_id": idea.id,
+            "comment_id": comment.id,
+        },
+        url_overrides={
+            "codesign.vote": {"round_id": statements.id},
+            "codesign.opinions": {"round_id": closed.id},
+            "codesign.rate": {"round_id": draft.id},
+            "codesign.priorities": {"round_id": ranking.id},
+            "codesign_manage.round_status": {"round_id": to_close.id},
+            "codesign_manage.compute_opinions": {"round_id": closed.id},
+            "codesign_manage.synthesis": {"round_id": closed.id},
+            "codesign_manage.moderate_contribution": {"contribution_id": moderated.id},
+            "codesign_manage.moderate_comment": {"comment_id": moderated_comment.id},
+        },
+        form_values={
+            "codesign.vote": {"statement_id": str(statement_id), "vote": "agree"},
+            "codesign.rate": {"score": "4"},
+            "codesign.priorities": {f"option_{first}": "2", f"option_{second}": "1"},
+            "codesign.comment": {"parent_id": str(comment.id)},
+            "codesign.report_contribution": {"reason": "It names a neighbour."},
+            "codesign.report_comment": {"reason": "It names a neighbour."},
+            "codesign_manage.new_process": {"mission_id": str(mission.id)},
+            "codesign_manage.new_round": ROUND_FORM,
+            "codesign_manage.edit_round": ROUND_FORM,
+            "codesign_manage.round_status": {"action": "close"},
+            "codesign_manage.move_round": {"direction": "down"},
+            "codesign_manage.moderate_contribution": {"action": "hide", "reason": "Advertising."},
+            "codesign_manage.moderate_comment": {"action": "hide", "reason": "Advertising."},
+            "codesign_manage.synthesis": {"text": "People want trees.", "action": "save"},
+        },
+    )
 
 
 def act_as(client: FlaskClient, user_id: int | None) -> None:
@@ -800,6 +917,15 @@ ODD_ADDRESSES = [
     ("/juries/draws/2147483647/bundle.json", 404),
     ("/juries/draws/-1/panel", 404),
     ("/juries/runs/1?page=99999999999999999999999", 404),  # no run 1 in this test
+    # co-design
+    ("/codesign/?mission=%00", 200),
+    ("/codesign/99999999999999999999999", 404),
+    ("/codesign/rounds/2147483648", 404),
+    ("/codesign/rounds/1/opinions", 404),  # no round 1 in this test
+    ("/codesign/contributions/-1", 404),
+    ("/codesign/contributions/1?page=99999999999999999999999", 404),
+    ("/codesign/mine?page=99999999999999999999999", 200),
+    ("/codesign/manage/rounds/99999999999999999999999/synthesis", 404),
 ]
 
 

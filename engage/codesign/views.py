@@ -78,7 +78,8 @@ def _contribution_page(contribution_id: int) -> Response:
 @bp.route("/", methods=["GET"])
 @public
 def index() -> str:
-    mission = request.args.get("mission") or None
+    # A mission's slug: no NUL (PostgreSQL cannot compare it), no longer than a slug can be.
+    mission = request.args.get("mission", "", type=str).replace("\x00", "")[:80] or None
     processes = services.list_processes(db.session, mission_slug=mission, include_drafts=_staff())
     return render_template(
         "codesign/index.html", processes=processes, mission_slug=mission, can_manage=_staff()

@@ -17,7 +17,7 @@ from flask import (
 )
 from flask import Response as FlaskResponse
 from flask import session as browser_session
-from flask_babel import format_date, gettext, to_user_timezone, to_utc
+from flask_babel import format_date, gettext
 from flask_babel import gettext as _
 from flask_limiter import RequestLimit
 from flask_login import current_user
@@ -25,7 +25,7 @@ from werkzeug.wrappers import Response
 
 from engage.errors import N_, DomainError, NotFound
 from engage.extensions import db, limiter
-from engage.forms import BaseForm, requested_page
+from engage.forms import BaseForm, local_from_utc, requested_page, utc_from_local
 from engage.juries import services, uploads
 from engage.juries.forms import (
     JURY_STATUS,
@@ -71,24 +71,14 @@ def _jury_page(jury_id: int) -> Response:
     return redirect(url_for("juries.show", jury_id=jury_id))
 
 
-def _to_utc(value: datetime | None) -> datetime | None:
-    """A time typed in the deployment's time zone, as an aware UTC datetime."""
-    return None if value is None else to_utc(value).replace(tzinfo=UTC)
-
-
-def _to_local(value: datetime | None) -> datetime | None:
-    """A stored UTC time as the deployment's local time, for a datetime-local input."""
-    return None if value is None else to_user_timezone(value).replace(tzinfo=None)
-
-
 def _jury_fields(form: JuryForm) -> services.JuryFields:
     return services.JuryFields(
         title=form.title.data or "",
         question=form.question.data or "",
         panel_size=form.panel_size.data or 0,
         purpose=form.purpose.data or "",
-        registration_opens=_to_utc(form.registration_opens.data),
-        registration_closes=_to_utc(form.registration_closes.data),
+        registration_opens=utc_from_local(form.registration_opens.data),
+        registration_closes=utc_from_local(form.registration_closes.data),
         retention_until=form.retention_until.data,  # type: ignore[arg-type]  # InputRequired
         household_rule=bool(form.household_rule.data),
         status=form.status.data,
@@ -178,8 +168,8 @@ def edit(jury_id: int) -> str | Response:
     jury = services.require_manager(db.session, jury_id, current_user)
     form = JuryForm(obj=jury)
     if request.method == "GET":  # stored in UTC, typed in the deployment's time zone
-        form.registration_opens.data = _to_local(jury.registration_opens)
-        form.registration_closes.data = _to_local(jury.registration_closes)
+        form.registration_opens.data = local_from_utc(jury.registration_opens)
+        form.registration_closes.data = local_from_utc(jury.registration_closes)
     if form.validate_on_submit():
         try:
             services.update_jury(db.session, jury_id, _jury_fields(form), actor=current_user)
