@@ -9,12 +9,11 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask, url_for
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from engage.accounts.models import User
-from engage.audit import AuditEntry
 from engage.codesign import services
 from engage.codesign.models import (
     CodesignProcess,
@@ -32,6 +31,7 @@ from engage.extensions import db
 from engage.jobs import Job
 from engage.missions.models import Mission, StatementSource, StatementVersion
 from engage.security import Role
+from tests.codesign.conftest import address, audit_entries
 from tests.conftest import AuthActions
 from tests.factories import (
     make_comment,
@@ -43,11 +43,6 @@ from tests.factories import (
     make_votes,
 )
 from tests.missions.test_views import field_error, field_value, page_text, sign_in
-
-
-@pytest.fixture
-def officer(session: Session) -> User:
-    return make_user(session, role=Role.OFFICER, email="olu@example.org")
 
 
 @pytest.fixture
@@ -63,25 +58,10 @@ def signed_in(auth: AuthActions, officer: User) -> User:
     return officer
 
 
-def address(app: Flask, endpoint: str, **values: Any) -> str:
-    """Where a page lives, whatever its URL looks like (the public pages are another module's)."""
-    with app.test_request_context():
-        return url_for(endpoint, **values)
-
-
 def flashes(client: FlaskClient) -> list[str]:
     """The messages waiting for the next page, without following the redirect."""
     with client.session_transaction() as browser:
         return [message for _category, message in browser.get("_flashes", [])]
-
-
-def audit_entries(session: Session, action: str) -> list[AuditEntry]:
-    session.rollback()
-    return list(
-        session.scalars(
-            sa.select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)
-        )
-    )
 
 
 def reload(session: Session, model: Any, row_id: int) -> Any:

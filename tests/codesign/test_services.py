@@ -35,7 +35,7 @@ from engage.codesign.opinion import OpinionMap
 from engage.codesign.services import ModerationAction, Phase
 from engage.errors import Conflict, Forbidden, Invalid, NotFound
 from engage.missions.models import MissionStatus, StatementVersion
-from engage.security import Role
+from tests.codesign.conftest import audit_entries, plant_two_camps
 from tests.factories import (
     make_comment,
     make_contribution,
@@ -45,16 +45,6 @@ from tests.factories import (
     make_user,
     make_votes,
 )
-
-
-@pytest.fixture
-def officer(session: Session) -> User:
-    return make_user(session, role=Role.OFFICER)
-
-
-@pytest.fixture
-def resident(session: Session) -> User:
-    return make_user(session)
 
 
 def round_fields(
@@ -80,14 +70,6 @@ def idea(
     title: str = "Benches on the high street", text: str = "Somewhere to rest."
 ) -> services.IdeaFields:
     return services.IdeaFields(title=title, text=text, area="Centre")
-
-
-def audit_entries(session: Session, action: str) -> list[AuditEntry]:
-    return list(
-        session.scalars(
-            sa.select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)
-        )
-    )
 
 
 def count(session: Session, model: type[Any]) -> int:
@@ -122,17 +104,9 @@ def statements_round(session: Session, statements: int = 3) -> tuple[Round, list
 
 
 def two_camp_round(session: Session) -> tuple[Round, list[Contribution], list[User], list[User]]:
-    """12 participants and 6 statements: camp A agrees with the first three statements and
-    disagrees with the last three, camp B votes the opposite way on every one."""
+    """12 participants and 6 statements in two camps (see ``plant_two_camps``)."""
     round_, statements = statements_round(session, statements=6)
-    camp_a = [make_user(session) for _ in range(6)]
-    camp_b = [make_user(session) for _ in range(6)]
-    votes = [
-        (person, statement, (1 if index < 3 else -1) * (1 if person in camp_a else -1))
-        for person in camp_a + camp_b
-        for index, statement in enumerate(statements)
-    ]
-    make_votes(session, round_, votes)
+    camp_a, camp_b = plant_two_camps(session, round_, statements)
     return round_, statements, camp_a, camp_b
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask, url_for
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
@@ -33,7 +33,7 @@ from engage.codesign.models import (
     Vote,
 )
 from engage.missions.models import Mission, MissionStatus
-from engage.security import Role
+from tests.codesign.conftest import address, plant_two_camps
 from tests.conftest import AuthActions
 from tests.factories import (
     make_comment,
@@ -48,16 +48,6 @@ from tests.missions.test_views import field_error, field_value, page_text, sign_
 
 
 @pytest.fixture
-def officer(session: Session) -> User:
-    return make_user(session, role=Role.OFFICER, email="olu@example.org")
-
-
-@pytest.fixture
-def resident(session: Session) -> User:
-    return make_user(session, email="rosa@example.org", display_name="Rosa Resident")
-
-
-@pytest.fixture
 def mission(session: Session) -> Mission:
     return make_mission(
         session, title="Healthy Streets", slug="healthy-streets", statements=("Streets for all.",)
@@ -67,11 +57,6 @@ def mission(session: Session) -> Mission:
 @pytest.fixture
 def ideas_round(session: Session, mission: Mission) -> Round:
     return make_round(session, make_process(session, mission), title="What would you change?")
-
-
-def address(app: Flask, endpoint: str, **values: Any) -> str:
-    with app.test_request_context():
-        return url_for(endpoint, **values)
 
 
 def rows(session: Session, model: Any, *where: Any) -> list[Any]:
@@ -1042,23 +1027,10 @@ def test_points_must_add_up_to_the_budget_and_saved_points_are_shown_again(
 
 
 def two_camp_round(session: Session) -> tuple[Round, list[Contribution], list[User]]:
-    """12 participants and 6 statements: six agree with the first three statements and
-    disagree with the last three, the other six vote the opposite way on every one."""
+    """12 participants and 6 statements in two camps (see ``plant_two_camps``)."""
     round_, statements = statements_round(session, statements=6)
-    people = [
-        make_user(session, display_name=f"Voter {letter}", email=f"voter-{letter}@example.org")
-        for letter in "ABCDEFGHIJKL"
-    ]
-    make_votes(
-        session,
-        round_,
-        [
-            (person, statement, (1 if index < 3 else -1) * (1 if number < 6 else -1))
-            for number, person in enumerate(people)
-            for index, statement in enumerate(statements)
-        ],
-    )
-    return round_, statements, people
+    camp_a, camp_b = plant_two_camps(session, round_, statements)
+    return round_, statements, camp_a + camp_b
 
 
 def test_residents_cannot_see_the_opinion_groups_while_the_round_is_open(
