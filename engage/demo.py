@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from engage.accounts import services as accounts
 from engage.accounts.models import User
 from engage.codesign import services as codesign
+from engage.codesign import syntheses
 from engage.codesign.models import Moderation, PriorityMethod, RoundKind
 from engage.errors import NotFound
 from engage.juries import services as juries
@@ -575,7 +576,7 @@ def seed_codesign(session: Session, officer: User, resident: User, today: date) 
         parent_id=thread.id, actor=resident,
     )  # fmt: skip
     codesign.close_round(session, ideas.id, actor=officer)
-    codesign.publish_synthesis(
+    syntheses.publish_synthesis(
         session,
         ideas.id,
         f"School streets (#{idea_ids[0]}) had the most support, and benches (#{idea_ids[1]}) and "

@@ -61,7 +61,8 @@ from engage.codesign.models import (
     Vote,
 )
 from engage.codesign.opinion import OpinionMap, Tally
-from engage.codesign.services import CONTRIBUTION_SOURCE, RatingSummary, score_priorities
+from engage.codesign.services import RatingSummary, score_priorities
+from engage.codesign.syntheses import CONTRIBUTION_SOURCE
 from engage.evidence import EvidenceItem
 from engage.missions.models import StatementVersion
 

@@ -31,7 +31,8 @@ from engage.codesign.models import (
     RoundStatus,
     Visibility,
 )
-from engage.codesign.services import ModerationAction, Phase
+from engage.codesign.moderation import ModerationAction
+from engage.codesign.services import Phase
 from engage.forms import BaseForm
 
 # --- Labels people see for stored values; templates use these too -----------------------------

@@ -10,7 +10,8 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from engage import jobs
-from engage.codesign import services
+from engage.codesign import moderation as moderation_services
+from engage.codesign import services, syntheses
 from engage.codesign.manage_forms import (
     CONTRIBUTION_KIND,
     MODERATION,
@@ -275,7 +276,7 @@ def _moderation_page(
 ) -> str | tuple[str, int]:
     """The queue, one form per item; a refused decision comes back beside its item."""
     round_ = services.get_round(db.session, round_id, viewer=current_user)
-    queue = services.moderation_queue(db.session, round_id)
+    queue = moderation_services.moderation_queue(db.session, round_id)
     items: list[Contribution | Comment] = [*queue.contributions, *queue.comments]
     forms = {
         _item_key(item): ModerationForm(formdata=None).identify(_item_key(item)) for item in items
@@ -287,7 +288,11 @@ def _moderation_page(
         failed = _Refusal(form, None if key in forms else item, isinstance(item, Comment))
         forms[key] = form.identify(key)
     page = render_template(
-        "codesign/manage/moderation.html", round=round_, queue=queue, forms=forms, failed=failed
+        "codesign/manage/moderation.html",
+        round=round_,
+        queue=queue,
+        forms=forms,
+        failed=failed,
     )
     return (page, 400) if failed else page
 
@@ -309,9 +314,9 @@ def _after_moderation(round_id: int) -> Response:
 
 def _moderated_message(form: ModerationForm) -> str:
     messages = {
-        services.ModerationAction.APPROVE: _("Approved: it is published."),
-        services.ModerationAction.HIDE: _("Hidden. People see the reason you gave."),
-        services.ModerationAction.RESTORE: _("Restored: it is shown again."),
+        moderation_services.ModerationAction.APPROVE: _("Approved: it is published."),
+        moderation_services.ModerationAction.HIDE: _("Hidden. People see the reason you gave."),
+        moderation_services.ModerationAction.RESTORE: _("Restored: it is shown again."),
     }
     return str(messages[form.action.data])
 
@@ -324,7 +329,7 @@ def moderate_contribution(contribution_id: int) -> str | Response | tuple[str, i
     form = ModerationForm()
     if form.validate_on_submit():
         try:
-            services.moderate_contribution(
+            moderation_services.moderate_contribution(
                 db.session,
                 contribution_id,
                 form.action.data,
@@ -347,7 +352,7 @@ def moderate_comment(comment_id: int) -> str | Response | tuple[str, int]:
     form = ModerationForm()
     if form.validate_on_submit():
         try:
-            services.moderate_comment(
+            moderation_services.moderate_comment(
                 db.session, comment_id, form.action.data, form.reason.data or "", actor=current_user
             )
         except DomainError as error:
@@ -405,14 +410,14 @@ def _vote_tallies(citable: list[Contribution]) -> dict[int, Tally]:
 @officer
 def synthesis(round_id: int) -> str | Response | tuple[str, int]:
     round_ = services.get_round(db.session, round_id, viewer=current_user)
-    draft = services.get_synthesis(db.session, round_id, viewer=current_user)
+    draft = syntheses.get_synthesis(db.session, round_id, viewer=current_user)
     form = SynthesisForm(data={"text": draft.text if draft else "", "action": "save"})
     if request.method == "GET":
         form.statement.data = _statement_draft(round_)
     if round_.status is RoundStatus.CLOSED and form.validate_on_submit():
         try:
             if form.publishing:
-                services.publish_synthesis(
+                syntheses.publish_synthesis(
                     db.session,
                     round_id,
                     form.text.data or "",
@@ -420,7 +425,7 @@ def synthesis(round_id: int) -> str | Response | tuple[str, int]:
                     actor=current_user,
                 )
             else:
-                services.save_synthesis(
+                syntheses.save_synthesis(
                     db.session, round_id, form.text.data or "", actor=current_user
                 )
         except DomainError as error:
@@ -431,7 +436,7 @@ def synthesis(round_id: int) -> str | Response | tuple[str, int]:
                 return _round_page(round_id)
             flash(_("Draft synthesis saved. Only officers can see it."), "success")
             return redirect(url_for("codesign_manage.synthesis", round_id=round_id))
-    citable = services.citable_in_round(db.session, round_id)
+    citable = syntheses.citable_in_round(db.session, round_id)
     page = render_template(
         "codesign/manage/synthesis.html",
         round=round_,

@@ -1,5 +1,6 @@
 """Co-design use cases: processes and their rounds, contributions, comments, supports, statement
-votes, priorities, draft ratings, moderation, opinion groups and syntheses.
+votes and opinion groups, priorities and draft ratings. Moderation (``moderation.py``) and
+syntheses (``syntheses.py``) build on these.
 
 Officers' actions (round changes, moderation, syntheses) are audit-logged with the change.
 Residents' own actions (contributing, voting, supporting) are not: they are the data itself, and
@@ -10,9 +11,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
-import re
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,7 +25,6 @@ from engage import audit, jobs
 from engage.accounts.models import User
 from engage.codesign import opinion
 from engage.codesign.models import (
-    Citation,
     CodesignProcess,
     Comment,
     Contribution,
@@ -35,26 +33,22 @@ from engage.codesign.models import (
     Moderation,
     PriorityAnswer,
     PriorityMethod,
-    Report,
     Round,
     RoundKind,
     RoundStatus,
     Support,
-    Synthesis,
     Visibility,
     Vote,
 )
 from engage.db import utcnow
-from engage.errors import N_, Conflict, DomainError, Forbidden, Invalid, NotFound
+from engage.errors import N_, Conflict, Forbidden, Invalid, NotFound
 from engage.missions import services as missions
-from engage.missions.models import Mission, MissionStatus, StatementSource, StatementVersion
-from engage.missions.sources import SourceLink, SourceRef, register_source_provider
+from engage.missions.models import Mission, MissionStatus
 from engage.pagination import Page, offset_of
 from engage.security import Role
 
 CONTRIBUTIONS_PER_PAGE = 20
 COMMENTS_PER_PAGE = 20
-REPORTS_TO_HIDE = 3  # open reports that hide an item until an officer reviews it
 # Up to this many votes the opinion groups are computed while the page loads (well under a
 # second); beyond it they are computed by a job and the page shows the stored result.
 OPINION_INLINE_VOTES = 20_000
@@ -105,13 +99,7 @@ class Phase(enum.StrEnum):
     SYNTHESISED = "synthesised"
 
 
-class ModerationAction(enum.StrEnum):
-    APPROVE = "approve"  # publish a contribution waiting for approval
-    HIDE = "hide"
-    RESTORE = "restore"
-
-
-def _is_staff(user: Any) -> bool:
+def is_staff(user: Any) -> bool:
     return bool(user is not None and user.is_authenticated and user.has_role(Role.OFFICER))
 
 
@@ -202,7 +190,7 @@ def get_round(session: Session, round_id: int, *, viewer: Any) -> Round:
     round_ = session.get(Round, round_id)
     if round_ is None:
         raise NotFound(N_("There is no co-design round at this address."))
-    if not _is_staff(viewer) and (
+    if not is_staff(viewer) and (
         round_.status is RoundStatus.DRAFT
         or mission_of(session, round_.process).status is MissionStatus.DRAFT
     ):
@@ -210,7 +198,7 @@ def get_round(session: Session, round_id: int, *, viewer: Any) -> Round:
     return round_
 
 
-def _require_round(session: Session, round_id: int) -> Round:
+def require_round(session: Session, round_id: int) -> Round:
     round_ = session.get(Round, round_id)
     if round_ is None:
         raise NotFound(N_("There is no co-design round at this address."))
@@ -316,7 +304,7 @@ def create_round(session: Session, process_id: int, values: RoundFields, *, acto
 def update_round(session: Session, round_id: int, values: RoundFields, *, actor: User) -> Round:
     """Change a round. Its kind and what the officer prepared change only while it is a draft;
     once residents take part, only the wording and the dates may change."""
-    round_ = _require_round(session, round_id)
+    round_ = require_round(session, round_id)
     values = _check_round_fields(values)
     drafting = round_.status is RoundStatus.DRAFT
     if not drafting and values.kind is not round_.kind:
@@ -347,7 +335,7 @@ def update_round(session: Session, round_id: int, values: RoundFields, *, actor:
 
 def open_round(session: Session, round_id: int, *, actor: User) -> Round:
     """Publish a draft round: people can take part between its opening and closing dates."""
-    round_ = _require_round(session, round_id)
+    round_ = require_round(session, round_id)
     if round_.status is not RoundStatus.DRAFT:
         raise Conflict(N_("Only a draft round can be opened."))
     needed = {
@@ -371,7 +359,7 @@ def close_round(
 ) -> Round:
     """End a round now (or confirm that its closing date has passed). A statements round's
     opinion groups are stored with it: computed at once, or by a job when the round is large."""
-    round_ = _require_round(session, round_id)
+    round_ = require_round(session, round_id)
     if round_.status is not RoundStatus.OPEN:
         raise Conflict(N_("Only an open round can be closed."))
     now = utcnow()
@@ -392,7 +380,7 @@ def close_round(
 
 def move_round(session: Session, round_id: int, offset: int, *, actor: User) -> Round:
     """Move a round one place earlier (offset -1) or later (+1) in its process."""
-    round_ = _require_round(session, round_id)
+    round_ = require_round(session, round_id)
     rounds = list(round_.process.rounds)
     index = rounds.index(round_)
     other = index + (1 if offset > 0 else -1)
@@ -431,7 +419,7 @@ class ContributionRow:
 
 def _visible_to(viewer: Any) -> sa.ColumnElement[bool]:
     """Visible items, and the viewer's own whatever their state (they see why they are hidden)."""
-    if _is_staff(viewer):
+    if is_staff(viewer):
         return sa.true()
     if viewer is not None and viewer.is_authenticated:
         return sa.or_(
@@ -505,7 +493,7 @@ def get_contribution(session: Session, contribution_id: int, *, viewer: Any) -> 
 
 def can_read(contribution: Contribution | Comment, viewer: Any) -> bool:
     """Whether ``viewer`` may read the text (hidden items show only why they are hidden)."""
-    if contribution.visibility is Visibility.VISIBLE or _is_staff(viewer):
+    if contribution.visibility is Visibility.VISIBLE or is_staff(viewer):
         return True
     return bool(
         viewer is not None
@@ -660,7 +648,7 @@ class Thread:
 def _comments_visible_to(viewer: Any) -> sa.ColumnElement[bool]:
     """Published comments, hidden ones (which show why, not what), and the viewer's own comments
     waiting for approval; officers see everything."""
-    if _is_staff(viewer):
+    if is_staff(viewer):
         return sa.true()
     shown = Comment.visibility.in_([Visibility.VISIBLE, Visibility.REPORTED, Visibility.HIDDEN])
     if viewer is not None and viewer.is_authenticated:
@@ -764,191 +752,6 @@ def edit_comment(session: Session, comment_id: int, text: str, *, actor: User) -
     comment.text = text
     session.commit()
     return comment
-
-
-# --- Moderation -------------------------------------------------------------------------------
-
-
-def _open_reports(session: Session, *, contribution_id: int | None, comment_id: int | None) -> int:
-    column = Report.contribution_id if contribution_id is not None else Report.comment_id
-    item_id = contribution_id if contribution_id is not None else comment_id
-    return (
-        session.scalar(
-            sa.select(sa.func.count(Report.id)).where(
-                column == item_id, Report.resolved_at.is_(None)
-            )
-        )
-        or 0
-    )
-
-
-def _report(
-    session: Session, item: Contribution | Comment, reason: str, actor: User, subject: str
-) -> Report:
-    is_contribution = isinstance(item, Contribution)
-    ids = {"contribution_id": item.id} if is_contribution else {"comment_id": item.id}
-    column = Report.contribution_id if is_contribution else Report.comment_id
-    already = session.scalar(
-        sa.select(Report.id).where(column == item.id, Report.reporter_id == actor.id)
-    )
-    if already is not None:
-        raise Conflict(N_("You have already reported this. An officer will look at it."))
-    report = Report(reporter_id=actor.id, reason=reason, **ids)
-    session.add(report)
-    session.flush()
-    hidden = False
-    open_reports = _open_reports(
-        session,
-        contribution_id=item.id if is_contribution else None,
-        comment_id=None if is_contribution else item.id,
-    )
-    if item.visibility is Visibility.VISIBLE and open_reports >= REPORTS_TO_HIDE:
-        item.visibility = Visibility.REPORTED
-        item.moderation_reason = ""
-        hidden = True
-    audit.record(
-        session,
-        actor,
-        "codesign.reported",
-        subject,
-        {"open_reports": open_reports, "hidden": hidden},
-    )
-    session.commit()
-    return report
-
-
-def report_contribution(
-    session: Session, contribution_id: int, reason: str, *, actor: User
-) -> Report:
-    contribution = get_contribution(session, contribution_id, viewer=actor)
-    if contribution.seeded:
-        raise Invalid(N_("What officers prepared for a round cannot be reported here."))
-    return _report(session, contribution, reason, actor, f"codesign_contribution:{contribution.id}")
-
-
-def report_comment(session: Session, comment_id: int, reason: str, *, actor: User) -> Report:
-    comment = get_comment(session, comment_id, viewer=actor)
-    return _report(session, comment, reason, actor, f"codesign_comment:{comment.id}")
-
-
-_MODERATION_RESULT = {
-    ModerationAction.APPROVE: Visibility.VISIBLE,
-    ModerationAction.RESTORE: Visibility.VISIBLE,
-    ModerationAction.HIDE: Visibility.HIDDEN,
-}
-
-
-def _moderate(
-    session: Session,
-    item: Contribution | Comment,
-    action: ModerationAction,
-    reason: str,
-    actor: User,
-    subject: str,
-) -> None:
-    if action is ModerationAction.APPROVE and item.visibility is not Visibility.PENDING:
-        raise Conflict(N_("Only a contribution waiting for approval can be approved."))
-    if action is ModerationAction.RESTORE and item.visibility is Visibility.VISIBLE:
-        raise Conflict(N_("This is already shown."))
-    if action is ModerationAction.HIDE and item.visibility is Visibility.HIDDEN:
-        raise Conflict(N_("This is already hidden."))
-    if action is not ModerationAction.APPROVE and not reason:
-        raise Invalid(N_("Give the reason people will see."), field="reason")
-    before = item.visibility
-    item.visibility = _MODERATION_RESULT[action]
-    item.moderation_reason = reason
-    column = Report.contribution_id if isinstance(item, Contribution) else Report.comment_id
-    session.execute(
-        sa.update(Report)
-        .where(column == item.id, Report.resolved_at.is_(None))
-        .values(resolved_at=utcnow())
-    )
-    audit.record(
-        session, actor, f"codesign.{action.value}", subject,
-        {"from": before.value, "to": item.visibility.value, "reason": reason},
-    )  # fmt: skip
-    session.commit()
-
-
-def moderate_contribution(
-    session: Session,
-    contribution_id: int,
-    action: ModerationAction,
-    reason: str,
-    *,
-    actor: User,
-) -> Contribution:
-    contribution = get_contribution(session, contribution_id, viewer=actor)
-    subject = f"codesign_contribution:{contribution.id}"
-    _moderate(session, contribution, action, reason, actor, subject)
-    return contribution
-
-
-def moderate_comment(
-    session: Session, comment_id: int, action: ModerationAction, reason: str, *, actor: User
-) -> Comment:
-    comment = get_comment(session, comment_id, viewer=actor)
-    _moderate(session, comment, action, reason, actor, f"codesign_comment:{comment.id}")
-    return comment
-
-
-@dataclass(frozen=True)
-class ModerationQueue:
-    contributions: list[Contribution]  # waiting for approval or hidden by reports
-    comments: list[Comment]
-    reports: dict[str, list[Report]]  # "contribution:12" / "comment:7" -> its open reports
-
-
-def moderation_queue(session: Session, round_id: int) -> ModerationQueue:
-    round_ = _require_round(session, round_id)
-    waiting = [Visibility.PENDING, Visibility.REPORTED]
-    reported_ids = sa.select(Report.contribution_id).where(Report.resolved_at.is_(None))
-    contributions = list(
-        session.scalars(
-            sa.select(Contribution)
-            .where(
-                Contribution.round_id == round_.id,
-                sa.or_(Contribution.visibility.in_(waiting), Contribution.id.in_(reported_ids)),
-            )
-            .order_by(Contribution.id)
-        )
-    )
-    comments = list(
-        session.scalars(
-            sa.select(Comment)
-            .join(Contribution, Contribution.id == Comment.contribution_id)
-            .where(
-                Contribution.round_id == round_.id,
-                sa.or_(
-                    Comment.visibility.in_(waiting),
-                    Comment.id.in_(
-                        sa.select(Report.comment_id).where(Report.resolved_at.is_(None))
-                    ),
-                ),
-            )
-            .order_by(Comment.id)
-        )
-    )
-    reports: dict[str, list[Report]] = {}
-    open_reports = session.scalars(
-        sa.select(Report)
-        .where(
-            Report.resolved_at.is_(None),
-            sa.or_(
-                Report.contribution_id.in_([c.id for c in contributions]),
-                Report.comment_id.in_([c.id for c in comments]),
-            ),
-        )
-        .order_by(Report.id)
-    )
-    for report in open_reports:
-        key = (
-            f"contribution:{report.contribution_id}"
-            if report.contribution_id is not None
-            else f"comment:{report.comment_id}"
-        )
-        reports.setdefault(key, []).append(report)
-    return ModerationQueue(contributions, comments, reports)
 
 
 # --- Statement votes --------------------------------------------------------------------------
@@ -1138,7 +941,7 @@ def opinion_state(session: Session, round_id: int, *, viewer: Any) -> OpinionSta
     round_ = get_round(session, round_id, viewer=viewer)
     if round_.kind is not RoundKind.STATEMENTS:
         raise NotFound(N_("Opinion groups are found in statements rounds only."))
-    if not _is_staff(viewer) and round_.status not in (RoundStatus.CLOSED, RoundStatus.SYNTHESISED):
+    if not is_staff(viewer) and round_.status not in (RoundStatus.CLOSED, RoundStatus.SYNTHESISED):
         raise Forbidden(N_("The opinion groups are published when the round closes."))
     votes = _vote_count(session, round_.id)
     job = session.get(jobs.Job, round_.opinion_job_id) if round_.opinion_job_id else None
@@ -1156,11 +959,11 @@ def opinion_state(session: Session, round_id: int, *, viewer: Any) -> OpinionSta
 def start_opinion_job(
     session: Session, round_id: int, *, runner: jobs.JobRunner, actor: User
 ) -> jobs.Job:
-    round_ = _require_round(session, round_id)
+    round_ = require_round(session, round_id)
     if round_.kind is not RoundKind.STATEMENTS:
         raise Invalid(N_("Opinion groups are found in statements rounds only."))
     job = jobs.start_job(session, runner, OPINION_JOB, {"round_id": round_id}, actor=actor)
-    round_ = _require_round(session, round_id)
+    round_ = require_round(session, round_id)
     round_.opinion_job_id = job.id
     audit.record(
         session, actor, "codesign.opinions_started", f"codesign_round:{round_id}", {"job": job.id}
@@ -1178,7 +981,7 @@ def _opinion_job(
     result = _compute_opinion_map(session, round_id, report)
     report(90, N_("Storing the opinion groups"))
     session.commit()  # end the read transaction; the write below takes the lock briefly
-    round_ = _require_round(session, round_id)
+    round_ = require_round(session, round_id)
     round_.opinion_map = result.as_dict()
     round_.opinion_signature = signature
     session.commit()
@@ -1358,281 +1161,3 @@ def paragraph_comment_counts(session: Session, round_id: int) -> dict[int, int]:
             .group_by(Comment.contribution_id)
         ).all()
     )
-
-
-# --- Syntheses --------------------------------------------------------------------------------
-
-_REFERENCE = re.compile(r"(?<![\w#&])#(\d{1,9})\b")
-
-
-def cited_ids(text: str) -> list[int]:
-    """The contribution numbers a synthesis cites (``#12``), in order of first mention."""
-    return list(dict.fromkeys(int(number) for number in _REFERENCE.findall(text)))
-
-
-@dataclass(frozen=True)
-class TextPart:
-    text: str
-    contribution_id: int | None = None  # set for a citation, shown as a link
-
-
-def cited_parts(text: str) -> list[TextPart]:
-    """A synthesis as plain text and citations, so the page can link each ``#12`` safely."""
-    parts: list[TextPart] = []
-    last = 0
-    for match in _REFERENCE.finditer(text):
-        if match.start() > last:
-            parts.append(TextPart(text[last : match.start()]))
-        parts.append(TextPart(match.group(0), int(match.group(1))))
-        last = match.end()
-    if last < len(text):
-        parts.append(TextPart(text[last:]))
-    return parts
-
-
-def citable_in_round(session: Session, round_id: int) -> list[Contribution]:
-    """What a round's synthesis may cite: this round's and earlier rounds' published items in
-    the same process (a contribution is traceable from phase to phase)."""
-    round_ = _require_round(session, round_id)
-    earlier = sa.select(Round.id).where(
-        Round.process_id == round_.process_id, Round.position <= round_.position
-    )
-    return list(
-        session.scalars(
-            sa.select(Contribution)
-            .where(
-                Contribution.round_id.in_(earlier), Contribution.visibility == Visibility.VISIBLE
-            )
-            .order_by(Contribution.round_id.desc(), Contribution.position, Contribution.id)
-        )
-    )
-
-
-def get_synthesis(session: Session, round_id: int, *, viewer: Any) -> Synthesis | None:
-    """The round's synthesis: published for everyone, the draft for officers."""
-    round_ = get_round(session, round_id, viewer=viewer)
-    synthesis = round_.synthesis
-    if synthesis is None or (synthesis.published_at is None and not _is_staff(viewer)):
-        return None
-    return synthesis
-
-
-def _cite(session: Session, round_: Round, synthesis: Synthesis, text: str) -> None:
-    wanted = cited_ids(text)
-    allowed = {c.id for c in citable_in_round(session, round_.id)}
-    unknown = [number for number in wanted if number not in allowed]
-    if unknown:
-        raise Invalid(
-            N_(
-                "These numbers are not published contributions of this round or the rounds "
-                "before it: %(numbers)s."
-            ),
-            field="text",
-            numbers=", ".join(f"#{number}" for number in unknown),
-        )
-    synthesis.text = text
-    synthesis.citations = [
-        next((c for c in synthesis.citations if c.contribution_id == number), None)
-        or Citation(contribution_id=number)
-        for number in wanted
-    ]
-
-
-@contextmanager
-def _undone_if_refused(session: Session) -> Iterator[None]:
-    """Roll back what was changed before a DomainError, so the page that shows the refusal
-    reads the round as it was (a refused publication must not look half done)."""
-    try:
-        yield
-    except DomainError:
-        session.rollback()
-        raise
-
-
-def save_synthesis(session: Session, round_id: int, text: str, *, actor: User) -> Synthesis:
-    """Write or revise the draft synthesis of a closed round."""
-    with _undone_if_refused(session):
-        return _save_synthesis(session, round_id, text, actor=actor)
-
-
-def _save_synthesis(session: Session, round_id: int, text: str, *, actor: User) -> Synthesis:
-    round_ = _require_round(session, round_id)
-    if round_.status is not RoundStatus.CLOSED:
-        raise Conflict(
-            N_("A synthesis is written once the round is closed, and before it is published.")
-        )
-    synthesis = round_.synthesis or Synthesis(round=round_, text="", author_id=actor.id)
-    session.add(synthesis)
-    _cite(session, round_, synthesis, text)
-    synthesis.author_id = actor.id
-    session.flush()
-    audit.record(
-        session, actor, "codesign.synthesis_saved", f"codesign_round:{round_.id}",
-        {"cites": [c.contribution_id for c in synthesis.citations]},
-    )  # fmt: skip
-    session.commit()
-    return synthesis
-
-
-def publish_synthesis(
-    session: Session,
-    round_id: int,
-    text: str,
-    *,
-    statement: str | None,
-    actor: User,
-) -> Synthesis:
-    """Publish the synthesis; with ``statement``, also publish it as the mission's new statement
-    version, its rationale the synthesis and its sources the contributions the synthesis cites."""
-    with _undone_if_refused(session):
-        return _publish_synthesis(session, round_id, text, statement=statement, actor=actor)
-
-
-def _publish_synthesis(
-    session: Session, round_id: int, text: str, *, statement: str | None, actor: User
-) -> Synthesis:
-    round_ = _require_round(session, round_id)
-    if round_.status is not RoundStatus.CLOSED:
-        raise Conflict(N_("Only a closed round's synthesis can be published, and only once."))
-    synthesis = round_.synthesis or Synthesis(round=round_, text="", author_id=actor.id)
-    session.add(synthesis)
-    _cite(session, round_, synthesis, text)
-    synthesis.author_id = actor.id
-    synthesis.published_at = utcnow()
-    round_.status = RoundStatus.SYNTHESISED
-    session.flush()
-    if statement:
-        version = missions.add_statement_version(
-            session,
-            mission_of(session, round_.process),
-            text=statement,
-            rationale=text,
-            source_keys=[f"{CONTRIBUTION_SOURCE}:{c.contribution_id}" for c in synthesis.citations],
-            actor=actor,
-        )
-        synthesis.statement_version_id = version.id
-    audit.record(
-        session, actor, "codesign.synthesis_published", f"codesign_round:{round_.id}",
-        {
-            "cites": [c.contribution_id for c in synthesis.citations],
-            "statement_version": synthesis.statement_version_id,
-        },
-    )  # fmt: skip
-    session.commit()
-    return synthesis
-
-
-# --- What became of my contributions ----------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """Where a contribution went: the syntheses citing it and the statement versions it informed."""
-
-    contribution: Contribution
-    round: Round
-    supports: int
-    comments: int
-    syntheses: list[Synthesis]
-    versions: list[StatementVersion]
-
-
-def my_contributions(
-    session: Session, user: User, *, page: int, per_page: int = CONTRIBUTIONS_PER_PAGE
-) -> Page[Outcome]:
-    where = [
-        Contribution.author_id == user.id,
-        Contribution.seeded.is_(False),
-    ]
-    total = session.scalar(sa.select(sa.func.count(Contribution.id)).where(*where)) or 0
-    contributions = list(
-        session.scalars(
-            sa.select(Contribution)
-            .where(*where)
-            .options(selectinload(Contribution.round).selectinload(Round.process))
-            .order_by(Contribution.created_at.desc(), Contribution.id.desc())
-            .offset(offset_of(page, per_page))
-            .limit(per_page)
-        )
-    )
-    ids = [c.id for c in contributions]
-    syntheses: dict[int, list[Synthesis]] = {i: [] for i in ids}
-    for contribution_id, synthesis in session.execute(
-        sa.select(Citation.contribution_id, Synthesis)
-        .join(Synthesis, Synthesis.id == Citation.synthesis_id)
-        .where(Citation.contribution_id.in_(ids), Synthesis.published_at.is_not(None))
-    ):
-        syntheses[contribution_id].append(synthesis)
-    versions: dict[int, list[StatementVersion]] = {i: [] for i in ids}
-    for source_id, version in session.execute(
-        sa.select(StatementSource.source_id, StatementVersion)
-        .join(StatementVersion, StatementVersion.id == StatementSource.version_id)
-        .where(
-            StatementSource.source_kind == CONTRIBUTION_SOURCE, StatementSource.source_id.in_(ids)
-        )
-        .order_by(StatementVersion.number)
-    ):
-        versions[source_id].append(version)
-    support_counts = dict(
-        session.execute(
-            sa.select(Support.contribution_id, sa.func.count())
-            .where(Support.contribution_id.in_(ids))
-            .group_by(Support.contribution_id)
-        ).all()
-    )
-    comment_counts = dict(
-        session.execute(
-            sa.select(Comment.contribution_id, sa.func.count())
-            .where(Comment.contribution_id.in_(ids), Comment.visibility == Visibility.VISIBLE)
-            .group_by(Comment.contribution_id)
-        ).all()
-    )
-    items = [
-        Outcome(
-            c,
-            c.round,
-            support_counts.get(c.id, 0),
-            comment_counts.get(c.id, 0),
-            syntheses[c.id],
-            versions[c.id],
-        )
-        for c in contributions
-    ]
-    return Page(items, max(page, 1), per_page, total)
-
-
-# --- Citable by a mission's statement versions ------------------------------------------------
-
-CONTRIBUTION_SOURCE = "codesign.contribution"
-
-
-class _ContributionSources:
-    """A statement version may cite the contributions that the mission's syntheses cite."""
-
-    kind = CONTRIBUTION_SOURCE
-
-    def citable(self, session: Session, mission_id: int) -> list[SourceRef]:
-        rows = session.scalars(
-            sa.select(Contribution)
-            .where(
-                Contribution.id.in_(
-                    sa.select(Citation.contribution_id)
-                    .join(Synthesis, Synthesis.id == Citation.synthesis_id)
-                    .join(Round, Round.id == Synthesis.round_id)
-                    .join(CodesignProcess, CodesignProcess.id == Round.process_id)
-                    .where(CodesignProcess.mission_id == mission_id)
-                )
-            )
-            .order_by(Contribution.id)
-        )
-        return [SourceRef(self.kind, row.id, _short(row.label)) for row in rows]
-
-
-def _short(text: str, limit: int = 120) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-register_source_provider(
-    _ContributionSources(), link=SourceLink("codesign.contribution", "contribution_id")
-)

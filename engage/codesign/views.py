@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from engage.codesign import opinion, services
+from engage.codesign import moderation, opinion, services, syntheses
 from engage.codesign.forms import (
     CommentForm,
     IdeaForm,
@@ -106,8 +106,8 @@ def round(round_id: int) -> str:
         "round": found,
         "phase": services.phase(found, utcnow()),
         "can_manage": _staff(),
-        "synthesis": services.get_synthesis(db.session, round_id, viewer=_viewer()),
-        "cited_parts": services.cited_parts,
+        "synthesis": syntheses.get_synthesis(db.session, round_id, viewer=_viewer()),
+        "cited_parts": syntheses.cited_parts,
     }
     results_visible = _staff() or found.status.value in ("closed", "synthesised")
     if found.kind is RoundKind.IDEAS:
@@ -302,7 +302,7 @@ def report_contribution(contribution_id: int) -> str | Response:
     form = ReportForm()
     if form.validate_on_submit():
         try:
-            services.report_contribution(
+            moderation.report_contribution(
                 db.session, contribution_id, form.reason.data or "", actor=current_user
             )
         except DomainError as error:
@@ -320,7 +320,7 @@ def report_comment(comment_id: int) -> str | Response:
     form = ReportForm()
     if form.validate_on_submit():
         try:
-            services.report_comment(
+            moderation.report_comment(
                 db.session, comment_id, form.reason.data or "", actor=current_user
             )
         except DomainError as error:
@@ -464,5 +464,5 @@ def _chart_points(found: opinion.OpinionMap) -> list[tuple[float, float, int]]:
 @bp.route("/mine", methods=["GET"])
 @signed_in
 def mine() -> str:
-    outcomes = services.my_contributions(db.session, current_user, page=requested_page())
+    outcomes = syntheses.my_contributions(db.session, current_user, page=requested_page())
     return render_template("codesign/mine.html", outcomes=outcomes)

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from engage.accounts.models import User
-from engage.codesign import services
+from engage.codesign import moderation, services
 from engage.codesign.evidence import contributor_keys, evidence_items
 from engage.codesign.models import (
     Citation,
@@ -126,17 +126,17 @@ def test_unpublished_items_draft_rounds_and_other_missions_never_appear(session:
         session, published.id, "Waiting for approval.", parent_id=None, actor=make_user(session)
     )
     hidden = make_comment(session, published, text="Hidden by an officer.")
-    services.moderate_comment(
-        session, hidden.id, services.ModerationAction.HIDE, "Off topic.", actor=staff
+    moderation.moderate_comment(
+        session, hidden.id, moderation.ModerationAction.HIDE, "Off topic.", actor=staff
     )
     reported = make_comment(session, published, text="Hidden by reports.")
-    for _ in range(services.REPORTS_TO_HIDE):
-        services.report_comment(session, reported.id, "Rude.", actor=make_user(session))
+    for _ in range(moderation.REPORTS_TO_HIDE):
+        moderation.report_comment(session, reported.id, "Rude.", actor=make_user(session))
     # Comments on a contribution hidden after they were written go with it.
     later_hidden = make_contribution(session, moderated, text="Hidden later.")
     make_comment(session, later_hidden, text="On something hidden.")
-    services.moderate_contribution(
-        session, later_hidden.id, services.ModerationAction.HIDE, "Duplicate.", actor=staff
+    moderation.moderate_contribution(
+        session, later_hidden.id, moderation.ModerationAction.HIDE, "Duplicate.", actor=staff
     )
     draft = make_round(session, process, status=RoundStatus.DRAFT)
     make_comment(session, make_contribution(session, draft, text="In a draft round."))
@@ -428,10 +428,10 @@ def test_keys_stay_the_same_when_later_residents_arrive_or_items_are_hidden(
     before = contributor_keys(session, mission.id)
 
     make_contribution(session, round_, make_user(session))
-    services.moderate_contribution(
+    moderation.moderate_contribution(
         session,
         first_idea.id,
-        services.ModerationAction.HIDE,
+        moderation.ModerationAction.HIDE,
         "Off topic.",
         actor=officer(session),
     )

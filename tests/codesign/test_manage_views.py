@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from engage.accounts.models import User
-from engage.codesign import services
+from engage.codesign import moderation, services, syntheses
 from engage.codesign.models import (
     CodesignProcess,
     Comment,
@@ -371,8 +371,8 @@ def test_the_queue_shows_waiting_and_reported_items_with_the_reasons_given(
         session, round_, title="Waiting idea", visibility=Visibility.PENDING
     )
     reported = make_contribution(session, round_, title="Reported idea")
-    for reporter in (make_user(session) for _ in range(services.REPORTS_TO_HIDE)):
-        services.report_contribution(session, reported.id, "Names a neighbour.", actor=reporter)
+    for reporter in (make_user(session) for _ in range(moderation.REPORTS_TO_HIDE)):
+        moderation.report_contribution(session, reported.id, "Names a neighbour.", actor=reporter)
     make_contribution(session, round_, title="Ordinary idea")
 
     page = page_text(client.get(f"/codesign/manage/rounds/{round_.id}/moderation"))
@@ -380,7 +380,7 @@ def test_the_queue_shows_waiting_and_reported_items_with_the_reasons_given(
     assert f"#{waiting.id} Waiting idea" in page
     assert f"#{reported.id} Reported idea" in page
     assert "Ordinary idea" not in page
-    assert page.count("Names a neighbour.") == services.REPORTS_TO_HIDE
+    assert page.count("Names a neighbour.") == moderation.REPORTS_TO_HIDE
     assert "Hidden after reports, awaiting review" in page
 
 
@@ -544,7 +544,7 @@ def test_saving_then_publishing_a_synthesis_with_a_new_statement_version(
         sa.select(StatementSource).where(StatementSource.version_id == version.id)
     ).all()
     assert [(s.source_kind, s.source_id) for s in sources] == [
-        (services.CONTRIBUTION_SOURCE, seed.id)
+        (syntheses.CONTRIBUTION_SOURCE, seed.id)
     ]
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from engage import jobs
 from engage.accounts.models import User
 from engage.audit import AuditEntry
-from engage.codesign import services
+from engage.codesign import moderation, services, syntheses
 from engage.codesign.models import (
     Contribution,
     ContributionKind,
@@ -31,8 +31,9 @@ from engage.codesign.models import (
     Visibility,
     Vote,
 )
+from engage.codesign.moderation import ModerationAction
 from engage.codesign.opinion import OpinionMap
-from engage.codesign.services import ModerationAction, Phase
+from engage.codesign.services import Phase
 from engage.errors import Conflict, Forbidden, Invalid, NotFound
 from engage.missions.models import MissionStatus, StatementVersion
 from tests.codesign.conftest import audit_entries, plant_two_camps
@@ -84,7 +85,7 @@ def listed_ids(session: Session, round_: Round, viewer: User | None) -> list[int
 def report_by_people(session: Session, contribution: Contribution, people: int) -> list[User]:
     reporters = [make_user(session) for _ in range(people)]
     for reporter in reporters:
-        services.report_contribution(session, contribution.id, "Off topic.", actor=reporter)
+        moderation.report_contribution(session, contribution.id, "Off topic.", actor=reporter)
     return reporters
 
 
@@ -420,7 +421,9 @@ def test_a_pre_moderated_idea_waits_unseen_by_others(
     assert listed_ids(session, round_, resident) == [published.id, waiting.id]
     assert listed_ids(session, round_, officer) == [published.id, waiting.id]
 
-    services.moderate_contribution(session, waiting.id, ModerationAction.APPROVE, "", actor=officer)
+    moderation.moderate_contribution(
+        session, waiting.id, ModerationAction.APPROVE, "", actor=officer
+    )
     assert listed_ids(session, round_, None) == [published.id, waiting.id]
 
 
@@ -564,7 +567,7 @@ def test_pre_moderated_comments_wait_unseen_by_others(
     assert waiting.visibility is Visibility.PENDING
     assert threads(make_user(session)) == threads(None) == []
     assert threads(officer) == [waiting.id]
-    services.moderate_comment(session, waiting.id, ModerationAction.APPROVE, "", actor=officer)
+    moderation.moderate_comment(session, waiting.id, ModerationAction.APPROVE, "", actor=officer)
     assert threads(None) == [waiting.id]
 
 
@@ -584,7 +587,7 @@ def test_three_reports_from_different_people_hide_an_item(session: Session, resi
     round_ = make_round(session)
     reported = make_contribution(session, round_)
 
-    report_by_people(session, reported, services.REPORTS_TO_HIDE - 1)
+    report_by_people(session, reported, moderation.REPORTS_TO_HIDE - 1)
     assert visibility_of(session, reported) is Visibility.VISIBLE
     report_by_people(session, reported, 1)
 
@@ -601,14 +604,14 @@ def test_three_reports_from_different_people_hide_an_item(session: Session, resi
 def test_reporting_the_same_item_twice_is_a_conflict(session: Session, resident: User) -> None:
     contribution = make_contribution(session, make_round(session))
     comment = make_comment(session, contribution)
-    services.report_contribution(session, contribution.id, "Rude.", actor=resident)
-    services.report_comment(session, comment.id, "Rude.", actor=resident)
+    moderation.report_contribution(session, contribution.id, "Rude.", actor=resident)
+    moderation.report_comment(session, comment.id, "Rude.", actor=resident)
 
     with pytest.raises(Conflict):
-        services.report_contribution(session, contribution.id, "Very rude.", actor=resident)
+        moderation.report_contribution(session, contribution.id, "Very rude.", actor=resident)
     session.rollback()
     with pytest.raises(Conflict):
-        services.report_comment(session, comment.id, "Very rude.", actor=resident)
+        moderation.report_comment(session, comment.id, "Very rude.", actor=resident)
     session.rollback()
     assert count(session, Report) == 2
 
@@ -616,18 +619,18 @@ def test_reporting_the_same_item_twice_is_a_conflict(session: Session, resident:
 def test_what_officers_prepared_cannot_be_reported(session: Session, resident: User) -> None:
     _, [statement, *_] = statements_round(session)
     with pytest.raises(Invalid):
-        services.report_contribution(session, statement.id, "Biased.", actor=resident)
+        moderation.report_contribution(session, statement.id, "Biased.", actor=resident)
 
 
 def test_hiding_needs_the_reason_people_will_see(session: Session, officer: User) -> None:
     comment = make_comment(session, make_contribution(session, make_round(session)))
 
     with pytest.raises(Invalid) as error:
-        services.moderate_comment(session, comment.id, ModerationAction.HIDE, "", actor=officer)
+        moderation.moderate_comment(session, comment.id, ModerationAction.HIDE, "", actor=officer)
     assert error.value.field == "reason"
     session.rollback()
 
-    services.moderate_comment(
+    moderation.moderate_comment(
         session, comment.id, ModerationAction.HIDE, "Personal attack.", actor=officer
     )
     assert (comment.visibility, comment.moderation_reason) == (
@@ -648,7 +651,7 @@ def test_restoring_resolves_the_reports_so_later_ones_count_afresh(
     report_by_people(session, contribution, 3)
     assert visibility_of(session, contribution) is Visibility.REPORTED
 
-    services.moderate_contribution(
+    moderation.moderate_contribution(
         session, contribution.id, ModerationAction.RESTORE, "Within the rules.", actor=officer
     )
     assert visibility_of(session, contribution) is Visibility.VISIBLE
@@ -663,11 +666,11 @@ def test_restoring_resolves_the_reports_so_later_ones_count_afresh(
 def test_only_a_waiting_contribution_can_be_approved(session: Session, officer: User) -> None:
     contribution = make_contribution(session, make_round(session))
     with pytest.raises(Conflict):
-        services.moderate_contribution(
+        moderation.moderate_contribution(
             session, contribution.id, ModerationAction.APPROVE, "", actor=officer
         )
     with pytest.raises(Conflict):
-        services.moderate_contribution(
+        moderation.moderate_contribution(
             session, contribution.id, ModerationAction.RESTORE, "Fine.", actor=officer
         )
 
@@ -686,9 +689,9 @@ def test_moderation_queue_lists_waiting_and_reported_items_with_their_reports(
     [first_reporter] = report_by_people(session, once_reported, 1)
     comment_reporters = [make_user(session) for _ in range(3)]
     for reporter in comment_reporters:
-        services.report_comment(session, comment.id, "Rude.", actor=reporter)
+        moderation.report_comment(session, comment.id, "Rude.", actor=reporter)
 
-    queue = services.moderation_queue(session, round_.id)
+    queue = moderation.moderation_queue(session, round_.id)
 
     assert [c.id for c in queue.contributions] == [waiting.id, once_reported.id]
     assert [c.id for c in queue.comments] == [comment.id]
@@ -752,7 +755,7 @@ def test_votes_are_refused_on_hidden_statements_and_in_closed_rounds(
     session: Session, officer: User, resident: User
 ) -> None:
     round_, [shown, hidden, *_] = statements_round(session)
-    services.moderate_contribution(
+    moderation.moderate_contribution(
         session, hidden.id, ModerationAction.HIDE, "Duplicate.", actor=officer
     )
     with pytest.raises(NotFound):
@@ -777,7 +780,7 @@ def test_statement_tallies_count_each_choice_most_votes_first(
         + [(person, busy, value) for person, value in zip(people, (1, 1, -1, 0), strict=True)]
         + [(people[0], hidden, 1)],
     )
-    services.moderate_contribution(
+    moderation.moderate_contribution(
         session, hidden.id, ModerationAction.HIDE, "Duplicate.", actor=officer
     )
 
@@ -854,7 +857,7 @@ def test_a_stale_map_is_recomputed_for_a_small_round(session: Session, officer: 
     services.close_round(session, round_.id, actor=officer)
     stored = dict(round_.opinion_map or {})
     # Hiding a statement after the close changes what the groups are found from.
-    services.moderate_contribution(
+    moderation.moderate_contribution(
         session, statements[0].id, ModerationAction.HIDE, "Misleading.", actor=officer
     )
 
@@ -913,15 +916,15 @@ def test_swapping_which_statements_are_shown_refreshes_the_groups(
     session: Session, officer: User
 ) -> None:
     round_, statements, _, _ = two_camp_round(session)
-    services.moderate_contribution(
+    moderation.moderate_contribution(
         session, statements[5].id, ModerationAction.HIDE, "Duplicate.", actor=officer
     )
     services.close_round(session, round_.id, actor=officer)
 
-    services.moderate_contribution(
+    moderation.moderate_contribution(
         session, statements[0].id, ModerationAction.HIDE, "Misleading.", actor=officer
     )
-    services.moderate_contribution(
+    moderation.moderate_contribution(
         session, statements[5].id, ModerationAction.RESTORE, "Not a duplicate.", actor=officer
     )
     state = services.opinion_state(session, round_.id, viewer=None)
@@ -1052,8 +1055,8 @@ def test_draft_ratings_are_one_per_person_and_summarised(session: Session, resid
 def test_citations_are_read_from_hash_numbers() -> None:
     text = "Most want #12 and #7 (see #12 again); not &#38; nor a#5 nor ##3 nor #4b."
 
-    assert services.cited_ids(text) == [12, 7]
-    parts = services.cited_parts("Trees (#12) and #7.")
+    assert syntheses.cited_ids(text) == [12, 7]
+    parts = syntheses.cited_parts("Trees (#12) and #7.")
     assert [(p.text, p.contribution_id) for p in parts] == [
         ("Trees (", None),
         ("#12", 12),
@@ -1077,7 +1080,7 @@ def test_a_synthesis_cites_only_published_contributions_of_its_process_so_far(
     elsewhere = make_contribution(session, make_round(session, status=RoundStatus.CLOSED))
 
     with pytest.raises(Invalid) as error:
-        services.save_synthesis(
+        syntheses.save_synthesis(
             session,
             round_.id,
             f"#{own.id} #{hidden.id} #{from_earlier.id} #{elsewhere.id} #{from_later.id}",
@@ -1087,7 +1090,7 @@ def test_a_synthesis_cites_only_published_contributions_of_its_process_so_far(
     assert error.value.params["numbers"] == f"#{hidden.id}, #{elsewhere.id}, #{from_later.id}"
     session.rollback()
 
-    synthesis = services.save_synthesis(
+    synthesis = syntheses.save_synthesis(
         session,
         round_.id,
         f"Building on #{from_earlier.id}, people asked for #{own.id}.",
@@ -1102,18 +1105,18 @@ def test_a_draft_synthesis_is_revised_and_shown_to_officers_only(
     round_ = make_round(session)
     first, second = make_contribution(session, round_), make_contribution(session, round_)
     with pytest.raises(Conflict):  # residents are still taking part
-        services.save_synthesis(session, round_.id, f"#{first.id}", actor=officer)
+        syntheses.save_synthesis(session, round_.id, f"#{first.id}", actor=officer)
 
     services.close_round(session, round_.id, actor=officer)
-    services.save_synthesis(session, round_.id, f"People liked #{first.id}.", actor=officer)
-    synthesis = services.save_synthesis(
+    syntheses.save_synthesis(session, round_.id, f"People liked #{first.id}.", actor=officer)
+    synthesis = syntheses.save_synthesis(
         session, round_.id, f"People liked #{second.id}.", actor=officer
     )
 
     assert [c.contribution_id for c in synthesis.citations] == [second.id]
     assert count(session, Synthesis) == 1
-    assert services.get_synthesis(session, round_.id, viewer=resident) is None
-    shown = services.get_synthesis(session, round_.id, viewer=officer)
+    assert syntheses.get_synthesis(session, round_.id, viewer=resident) is None
+    shown = syntheses.get_synthesis(session, round_.id, viewer=officer)
     assert shown is not None and shown.published_at is None
     assert [e.details for e in audit_entries(session, "codesign.synthesis_saved")] == [
         {"cites": [first.id]},
@@ -1130,13 +1133,13 @@ def test_publishing_a_synthesis_with_a_statement_makes_a_new_statement_version(
     calm = make_contribution(session, round_, title="Calm streets")
     text = f"Most asked for trees (#{trees.id}) and calmer traffic (#{calm.id})."
 
-    synthesis = services.publish_synthesis(
+    synthesis = syntheses.publish_synthesis(
         session, round_.id, text, statement="Every street green and calm by 2030.", actor=officer
     )
 
     assert round_.status is RoundStatus.SYNTHESISED
     assert synthesis.published_at is not None
-    shown = services.get_synthesis(session, round_.id, viewer=resident)
+    shown = syntheses.get_synthesis(session, round_.id, viewer=resident)
     assert shown is not None and shown.id == synthesis.id
     version = session.get(StatementVersion, synthesis.statement_version_id)
     assert version is not None and mission.current_version is version
@@ -1147,14 +1150,14 @@ def test_publishing_a_synthesis_with_a_statement_makes_a_new_statement_version(
         officer.id,
     )
     assert sorted((s.source_kind, s.source_id) for s in version.sources) == [
-        (services.CONTRIBUTION_SOURCE, trees.id),
-        (services.CONTRIBUTION_SOURCE, calm.id),
+        (syntheses.CONTRIBUTION_SOURCE, trees.id),
+        (syntheses.CONTRIBUTION_SOURCE, calm.id),
     ]
     [entry] = audit_entries(session, "codesign.synthesis_published")
     assert entry.details == {"cites": [trees.id, calm.id], "statement_version": version.id}
 
     with pytest.raises(Conflict):
-        services.publish_synthesis(session, round_.id, text, statement=None, actor=officer)
+        syntheses.publish_synthesis(session, round_.id, text, statement=None, actor=officer)
 
 
 def test_publishing_without_a_statement_leaves_the_mission_statement(
@@ -1163,7 +1166,7 @@ def test_publishing_without_a_statement_leaves_the_mission_statement(
     mission = make_mission(session)
     round_ = make_round(session, make_process(session, mission), status=RoundStatus.CLOSED)
 
-    synthesis = services.publish_synthesis(
+    synthesis = syntheses.publish_synthesis(
         session, round_.id, "Few took part.", statement=None, actor=officer
     )
 
@@ -1183,19 +1186,19 @@ def test_my_contributions_show_the_syntheses_and_statement_versions_they_informe
     cited = make_contribution(session, first_round, resident, title="Cited")
     only_in_a_draft = make_contribution(session, second_round, resident, title="Draft only")
     make_contribution(session, first_round, title="Someone else's")
-    published = services.publish_synthesis(
+    published = syntheses.publish_synthesis(
         session, first_round.id, f"We heard #{cited.id}.", statement="New wording.", actor=officer
     )
-    services.save_synthesis(
+    syntheses.save_synthesis(
         session, second_round.id, f"Maybe #{only_in_a_draft.id}.", actor=officer
     )
     # A later round's synthesis can cite it again, without a new statement.
     later = make_round(session, process, status=RoundStatus.CLOSED)
-    again = services.publish_synthesis(
+    again = syntheses.publish_synthesis(
         session, later.id, f"Still #{cited.id}.", statement=None, actor=officer
     )
 
-    page = services.my_contributions(session, resident, page=1)
+    page = syntheses.my_contributions(session, resident, page=1)
 
     assert page.total == 2
     outcomes = {o.contribution.id: o for o in page.items}
@@ -1214,10 +1217,10 @@ def test_my_contributions_count_supports_and_shown_comments(
     mine = make_contribution(session, make_round(session), resident)
     make_comment(session, mine)
     hidden = make_comment(session, mine)
-    services.moderate_comment(session, hidden.id, ModerationAction.HIDE, "Spam.", actor=officer)
+    moderation.moderate_comment(session, hidden.id, ModerationAction.HIDE, "Spam.", actor=officer)
     services.toggle_support(session, mine.id, actor=make_user(session))
     make_contribution(session, mine.round)  # someone else's
 
-    [outcome] = services.my_contributions(session, resident, page=1).items
+    [outcome] = syntheses.my_contributions(session, resident, page=1).items
 
     assert (outcome.contribution.id, outcome.supports, outcome.comments) == (mine.id, 1, 1)

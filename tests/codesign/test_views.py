@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from engage.accounts.models import User
-from engage.codesign import services
+from engage.codesign import services, syntheses
 from engage.codesign.models import (
     Comment,
     Contribution,
@@ -1103,7 +1103,7 @@ def test_my_contributions_say_where_they_were_cited_and_which_statement_they_inf
 
     before = page_text(client.get("/codesign/mine"))
     services.close_round(session, round_id, actor=officer)
-    services.publish_synthesis(
+    syntheses.publish_synthesis(
         session, round_id, f"We heard #{cited_id}", statement="New text", actor=officer
     )
     raw = client.get("/codesign/mine").get_data(as_text=True)
@@ -1133,7 +1133,7 @@ def test_the_mission_page_shows_the_latest_change_linked_to_the_contribution_it_
     round_ = make_round(session, make_process(session, mission))
     idea = make_contribution(session, round_, title="School streets")
     services.close_round(session, round_.id, actor=officer)
-    services.publish_synthesis(
+    syntheses.publish_synthesis(
         session,
         round_.id,
         f"We heard #{idea.id}",
