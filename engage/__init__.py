@@ -19,10 +19,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from engage import errors, jobs, mail, security
     from engage.accounts import services as accounts
     from engage.accounts.views import bp as accounts_bp
-    from engage.db import begin_without_write_lock
-    from engage.extensions import babel, csrf, db, limiter, login_manager
     from engage.codesign.manage_views import bp as codesign_manage_bp
     from engage.codesign.views import bp as codesign_bp
+    from engage.db import begin_without_write_lock
+    from engage.extensions import babel, csrf, db, limiter, login_manager
     from engage.juries.draw_views import bp as jury_draws_bp
     from engage.juries.views import bp as juries_bp
     from engage.missions.views import bp as missions_bp
