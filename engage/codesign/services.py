@@ -177,6 +177,12 @@ def update_process(
 # --- Rounds -----------------------------------------------------------------------------------
 
 
+def results_visible(round_: Round, viewer: Any) -> bool:
+    """Tallies, ratings, priorities and opinion groups: officers follow them while a round runs,
+    everyone sees them once it has closed (so early results do not sway later participants)."""
+    return is_staff(viewer) or round_.status in (RoundStatus.CLOSED, RoundStatus.SYNTHESISED)
+
+
 def phase(round_: Round, now: datetime) -> Phase:
     if round_.status is RoundStatus.OPEN:
         if now < round_.opens_at:
@@ -941,7 +947,7 @@ def opinion_state(session: Session, round_id: int, *, viewer: Any) -> OpinionSta
     round_ = get_round(session, round_id, viewer=viewer)
     if round_.kind is not RoundKind.STATEMENTS:
         raise NotFound(N_("Opinion groups are found in statements rounds only."))
-    if not is_staff(viewer) and round_.status not in (RoundStatus.CLOSED, RoundStatus.SYNTHESISED):
+    if not results_visible(round_, viewer):
         raise Forbidden(N_("The opinion groups are published when the round closes."))
     votes = _vote_count(session, round_.id)
     job = session.get(jobs.Job, round_.opinion_job_id) if round_.opinion_job_id else None

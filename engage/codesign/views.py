@@ -109,7 +109,7 @@ def round(round_id: int) -> str:
         "synthesis": syntheses.get_synthesis(db.session, round_id, viewer=_viewer()),
         "cited_parts": syntheses.cited_parts,
     }
-    results_visible = _staff() or found.status.value in ("closed", "synthesised")
+    results_visible = services.results_visible(found, current_user)
     if found.kind is RoundKind.IDEAS:
         context["contributions"] = services.list_contributions(
             db.session, round_id, viewer=_viewer(), page=page, order=order
