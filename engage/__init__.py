@@ -19,6 +19,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from engage import errors, jobs, mail, security
     from engage.accounts import services as accounts
     from engage.accounts.views import bp as accounts_bp
+    from engage.advisory.meeting_views import bp as advisory_meetings_bp
+    from engage.advisory.views import bp as advisory_bp
+    from engage.advisory.workspace_views import bp as advisory_workspace_bp
     from engage.codesign.manage_views import bp as codesign_manage_bp
     from engage.codesign.views import bp as codesign_bp
     from engage.db import begin_without_write_lock
@@ -69,6 +72,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         codesign_manage_bp,
         juries_bp,
         jury_draws_bp,
+        advisory_bp,
+        advisory_meetings_bp,
+        advisory_workspace_bp,
     ):
         app.register_blueprint(blueprint)
     undeclared = security.undeclared_endpoints(app)

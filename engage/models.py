@@ -1,6 +1,16 @@
 """Every model, imported so Base.metadata is complete (for Alembic and the tests)."""
 
 from engage.accounts.models import RoleGrant, User
+from engage.advisory.models import (
+    AdvisoryGroup,
+    DraftComment,
+    DraftRecommendation,
+    DraftVersion,
+    Meeting,
+    MeetingAttendance,
+    MeetingPaper,
+    Membership,
+)
 from engage.audit import AuditEntry
 from engage.codesign.models import (
     Citation,
@@ -41,13 +51,17 @@ from engage.missions.models import (
 )
 
 __all__ = [
+    "AdvisoryGroup",
     "AuditEntry",
     "Base",
     "Citation",
     "CodesignProcess",
     "Comment",
     "Contribution",
+    "DraftComment",
     "DraftRating",
+    "DraftRecommendation",
+    "DraftVersion",
     "Draw",
     "FeatureValue",
     "ImplementationUpdate",
@@ -56,7 +70,11 @@ __all__ = [
     "Jury",
     "JuryFeature",
     "JuryOfficer",
+    "Meeting",
+    "MeetingAttendance",
+    "MeetingPaper",
     "MemberAnswer",
+    "Membership",
     "Mission",
     "MissionProject",
     "Outcome",

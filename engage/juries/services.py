@@ -24,6 +24,7 @@ from engage.db import utcnow
 from engage.errors import N_, Conflict, Forbidden, Invalid, NotFound
 from engage.juries import pooldata, selection
 from engage.juries.models import (
+    Draw,
     FeatureValue,
     Jury,
     JuryFeature,
@@ -31,7 +32,9 @@ from engage.juries.models import (
     JuryStatus,
     MemberAnswer,
     MemberSource,
+    PanelSeat,
     PoolMember,
+    SeatStatus,
 )
 from engage.juries.pooldata import PEOPLE as PEOPLE_FILE
 from engage.juries.pooldata import QUOTAS as QUOTAS_FILE
@@ -1577,3 +1580,33 @@ def export_pool_csv(session: Session, jury_id: int, *, actor: User) -> str:
     audit.record(session, actor, "jury.pool_exported", _subject(jury), {"members": len(people)})
     session.commit()
     return text
+
+
+# --- For other domains: who was drawn ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DrawnPerson:
+    """Someone drawn onto a jury's panel, as an advisory group filling seats by lot needs them:
+    the account they volunteered with (None when they volunteered without one)."""
+
+    name: str
+    user_id: int | None
+
+
+def drawn_people(session: Session, jury_id: int) -> list[DrawnPerson] | None:
+    """The panel of the jury's revealed draw, in seat order, without those who declined or
+    withdrew; None while the draw is not revealed."""
+    draw = session.scalar(sa.select(Draw).where(Draw.jury_id == jury_id))
+    if draw is None or draw.revealed_at is None:
+        return None
+    rows = session.execute(
+        sa.select(PoolMember.name, PoolMember.user_id)
+        .join(PanelSeat, PanelSeat.member_id == PoolMember.id)
+        .where(
+            PanelSeat.draw_id == draw.id,
+            PanelSeat.status.in_([SeatStatus.INVITED, SeatStatus.CONFIRMED]),
+        )
+        .order_by(PanelSeat.id)
+    )
+    return [DrawnPerson(name, user_id) for name, user_id in rows]

@@ -377,6 +377,23 @@ def add_recommendation(
 ) -> Recommendation:
     """Enter a recommendation; other domains pass their own kind and id (a jury, a group...)."""
     mission = get_mission(session, slug, include_drafts=True)
+    recommendation = enter_recommendation(
+        session, mission, values, actor=actor, source_id=source_id
+    )
+    session.commit()
+    return recommendation
+
+
+def enter_recommendation(
+    session: Session,
+    mission: Mission,
+    values: RecommendationFields,
+    *,
+    actor: User | None,
+    source_id: int | None = None,
+) -> Recommendation:
+    """The work of ``add_recommendation`` without the commit, for a service of another domain
+    that enters a recommendation as part of its own change (an advisory group adopting one)."""
     due = values.response_due or default_response_due(values.received_on)
     if due < values.received_on:
         raise Invalid(
@@ -403,7 +420,6 @@ def add_recommendation(
         f"recommendation:{recommendation.id}",
         {"mission": mission.id, "source": values.source_kind.value, "due": due.isoformat()},
     )
-    session.commit()
     return recommendation
 
 

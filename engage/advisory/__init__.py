@@ -1,0 +1,1 @@
+"""Standing advisory groups: terms, meetings, and recommendations that must be answered."""
