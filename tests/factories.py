@@ -10,6 +10,13 @@ from sqlalchemy.orm import Session
 
 from engage.accounts.models import RoleGrant, User
 from engage.accounts.services import hash_password
+from engage.advisory.models import (
+    AdvisoryGroup,
+    Meeting,
+    MemberRole,
+    Membership,
+    SeatFilling,
+)
 from engage.codesign.models import (
     CodesignProcess,
     Comment,
@@ -428,3 +435,91 @@ def make_votes(
         for user, statement, value in votes
     )
     session.commit()
+
+
+# --- Advisory groups -----------------------------------------------------------------------------
+
+
+def make_group(
+    session: Session,
+    mission: Mission | None = None,
+    *,
+    name: str = "Healthy Streets Advisory Group",
+    slug: str | None = None,
+    seats: int = 6,
+    quorum: int = 3,
+    term_months: int = 24,
+    seats_renewed: int = 2,
+    filling: SeatFilling = SeatFilling.APPLICATION,
+    responsible_officer: User | None = None,
+    city_wide: bool = False,
+) -> AdvisoryGroup:
+    number = next(_numbers)
+    group = AdvisoryGroup(
+        mission=None if city_wide else (mission or make_mission(session)),
+        slug=slug or f"advisory-group-{number}",
+        name=name,
+        purpose="Keep residents at the heart of the mission.",
+        remit="Advise on the mission's projects and how they are measured.",
+        seats=seats,
+        term_months=term_months,
+        seats_renewed=seats_renewed,
+        rotation_months=12,
+        filling=filling,
+        quorum=quorum,
+        responsible_officer=responsible_officer or make_user(session, role=Role.OFFICER),
+    )
+    session.add(group)
+    session.commit()
+    return group
+
+
+def make_membership(
+    session: Session,
+    group: AdvisoryGroup,
+    user: User | None = None,
+    *,
+    role: MemberRole = MemberRole.MEMBER,
+    term_start: date | None = None,
+    term_end: date | None = None,
+    interests: str = "",
+    interests_public: bool = False,
+) -> Membership:
+    """A current seat (from a month ago for two years) unless told otherwise."""
+    start = term_start or date.today() - timedelta(days=30)
+    membership = Membership(
+        group=group,
+        user=user or make_user(session),
+        role=role,
+        filled_by=group.filling,
+        term_start=start,
+        term_end=term_end or start + timedelta(days=730),
+        interests=interests,
+        interests_public=interests_public,
+    )
+    session.add(membership)
+    session.commit()
+    return membership
+
+
+def make_meeting(
+    session: Session,
+    group: AdvisoryGroup,
+    *,
+    title: str = "Quarterly meeting",
+    starts_at: datetime | None = None,
+    agenda: tuple[str, ...] = ("Welcome", "Progress report", "Recommendations"),
+) -> Meeting:
+    """A two-hour meeting, a week from now unless told otherwise."""
+    start = starts_at or datetime.now(UTC).replace(microsecond=0) + timedelta(days=7)
+    meeting = Meeting(
+        group=group,
+        title=title,
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+        place="Town Hall, Room 2",
+        agenda=list(agenda),
+    )
+    session.add(meeting)
+    session.commit()
+    return meeting
