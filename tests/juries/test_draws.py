@@ -719,3 +719,30 @@ def test_expired_juries_are_purged_on_schedule(session: Session) -> None:
     assert remaining == {current.id}
     assert session.get_one(Jury, expired.id).status is JuryStatus.PURGED
     assert session.scalar(sa.select(sa.func.count()).select_from(FeatureValue)) == 8
+
+
+# --- Who was drawn, for advisory groups filling seats by lot ------------------------------------
+
+
+def test_drawn_people_are_the_revealed_panel_still_in_with_their_accounts(
+    session: Session,
+) -> None:
+    officer = make_user(session, role=Role.OFFICER)
+    assert services.drawn_people(session, committed_draw(session, officer).jury_id) is None
+
+    drawn = make_drawn_jury(session, officer)
+    panel = draws.get_panel(session, drawn.draw_id, officer)
+    first, second = panel.seats[0], panel.seats[1]
+    resident = make_user(session)
+    session.execute(
+        sa.update(PoolMember).where(PoolMember.id == first.member.id).values(user_id=resident.id)
+    )
+    session.commit()
+    draws.set_seat_status(session, drawn.draw_id, second.id, SeatStatus.DECLINED, actor=officer)
+
+    people = services.drawn_people(session, drawn.jury_id)
+
+    assert people is not None
+    assert len(people) == len(panel.seats) - 1  # the one who declined is not offered a seat
+    assert people[0].user_id == resident.id
+    assert all(person.user_id is None for person in people[1:])  # volunteered without an account
