@@ -22,12 +22,15 @@ def main() -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from engage.advisory.cli import advisory_group
+
     app.cli.add_command(demo_command)
     app.cli.add_command(db_group)
     app.cli.add_command(users_group)
     app.cli.add_command(audit_group)
     app.cli.add_command(worker_command)
     app.cli.add_command(juries_group)
+    app.cli.add_command(advisory_group)
 
 
 @click.command("demo")

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
 import itertools
+import secrets
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
+from pathlib import Path
 
+from pypdf import PdfWriter
 from sqlalchemy.orm import Session
 
 from engage.accounts.models import RoleGrant, User
 from engage.accounts.services import hash_password
 from engage.advisory.models import (
     AdvisoryGroup,
+    DraftRecommendation,
+    DraftVersion,
     Meeting,
+    MeetingPaper,
     MemberRole,
     Membership,
     SeatFilling,
@@ -523,3 +531,47 @@ def make_meeting(
     session.add(meeting)
     session.commit()
     return meeting
+
+
+def small_pdf() -> bytes:
+    """A real one-page PDF, as a scanner or word processor would produce."""
+    writer = PdfWriter()
+    writer.add_blank_page(width=200, height=200)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def make_paper(
+    session: Session, meeting: Meeting, folder: Path, *, title: str = "Agenda pack"
+) -> MeetingPaper:
+    """A paper with its PDF written under ``folder`` (the instance's advisory-papers folder)."""
+    data = small_pdf()
+    paper = MeetingPaper(
+        meeting=meeting,
+        title=title,
+        filename="agenda-pack.pdf",
+        stored_name=f"{secrets.token_urlsafe(24)}.pdf",
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / paper.stored_name).write_bytes(data)
+    session.add(paper)
+    session.commit()
+    return paper
+
+
+def make_draft(
+    session: Session,
+    group: AdvisoryGroup,
+    author: User,
+    *,
+    title: str = "School streets everywhere",
+    text: str = "Close the streets outside every primary school at drop-off and pick-up.",
+) -> DraftRecommendation:
+    draft = DraftRecommendation(group=group, title=title, created_by_id=author.id)
+    draft.versions.append(DraftVersion(number=1, text=text, author_id=author.id))
+    session.add(draft)
+    session.commit()
+    return draft

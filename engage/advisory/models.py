@@ -126,8 +126,13 @@ class Membership(Base):
     group: Mapped[AdvisoryGroup] = relationship(back_populates="memberships")
     user: Mapped[User] = relationship("User")
 
+    @property
+    def leaves_on(self) -> date:
+        """The first day without the seat: the term's end, or an earlier end of membership."""
+        return min(self.term_end, self.ended_on) if self.ended_on else self.term_end
+
     def is_current(self, today: date) -> bool:
-        return self.ended_on is None and self.term_start <= today < self.term_end
+        return self.term_start <= today < self.leaves_on
 
 
 class Meeting(Base):

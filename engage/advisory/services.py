@@ -52,6 +52,10 @@ class MemberFields:
     interests_public: bool
 
 
+# Words in the advisory pages' own addresses (/advisory/new, /advisory/meetings/12...).
+RESERVED_SLUGS = frozenset({"new", "meetings", "memberships", "papers", "drafts"})
+
+
 def is_staff(user: Any) -> bool:
     return bool(user is not None and user.is_authenticated and user.has_role(Role.OFFICER))
 
@@ -92,6 +96,10 @@ def get_group(session: Session, slug: str, *, viewer: Any) -> AdvisoryGroup:
 def _check_group(session: Session, values: GroupFields, group_id: int | None) -> dict[str, Any]:
     """The checked values as the group's columns."""
     slug = slugify(values.slug or values.name, max_length=80, word_boundary=True) or "group"
+    if slug in RESERVED_SLUGS:
+        raise Conflict(
+            N_("This web address is taken by a page of engage. Choose another."), field="slug"
+        )
     taken = session.scalar(sa.select(AdvisoryGroup.id).where(AdvisoryGroup.slug == slug))
     if taken is not None and taken != group_id:
         raise Conflict(N_("Another advisory group already uses this web address."), field="slug")
@@ -101,10 +109,13 @@ def _check_group(session: Session, values: GroupFields, group_id: int | None) ->
         raise Invalid(N_("The quorum cannot be more than the number of seats."), field="quorum")
     if values.mission_id is not None and session.get(Mission, values.mission_id) is None:
         raise Invalid(N_("Choose a mission from the list."), field="mission_id")
-    if values.filling is SeatFilling.LOT and values.jury_id is None:
-        raise Invalid(
-            N_("Choose the citizens' jury whose draw fills the seats by lot."), field="jury_id"
-        )
+    if values.filling is SeatFilling.LOT:
+        try:
+            juries.get_jury(session, values.jury_id or 0)
+        except NotFound:
+            raise Invalid(
+                N_("Choose the citizens' jury whose draw fills the seats by lot."), field="jury_id"
+            ) from None
     officer = accounts.get_user_by_email(session, values.responsible_officer_email)
     if officer is None or not officer.has_role(Role.OFFICER):
         raise Invalid(
@@ -166,8 +177,15 @@ def require_member(group: AdvisoryGroup, user: Any, today: date) -> None:
         raise Forbidden(N_("Only the group's members can use its workspace."))
 
 
-def _seats_taken(group: AdvisoryGroup, on: date, *, leaving: int | None = None) -> int:
-    return sum(1 for m in group.memberships if m.is_current(on) and m.id != leaving)
+def _seats_taken(group: AdvisoryGroup, on: date) -> int:
+    return sum(1 for m in group.memberships if m.is_current(on))
+
+
+def _most_seats_taken(group: AdvisoryGroup, start: date, end: date) -> int:
+    """The most seats held on any day from ``start`` to ``end`` (exclusive): the count can only
+    rise on a day a term starts, so those days (and ``start``) are the ones to check."""
+    days = {start} | {m.term_start for m in group.memberships if start < m.term_start < end}
+    return max(_seats_taken(group, day) for day in days)
 
 
 def add_member(
@@ -195,10 +213,10 @@ def _seat(
     end = values.term_end or terms.term_end(values.term_start, group.term_months)
     if end <= values.term_start:
         raise Invalid(N_("The term must end after it starts."), field="term_end")
-    if any(m.user_id == user.id and m.ended_on is None and m.term_end > values.term_start
+    if any(m.user_id == user.id and m.leaves_on > values.term_start and m.term_start < end
            for m in group.memberships):  # fmt: skip
         raise Conflict(N_("This person already holds a seat in the group."), field="email")
-    if _seats_taken(group, max(values.term_start, today)) >= group.seats:
+    if _most_seats_taken(group, max(values.term_start, today), end) >= group.seats:
         raise Conflict(
             N_("Every seat is taken on that date. End a membership first."), field="term_start"
         )
@@ -260,6 +278,12 @@ def end_membership(
         raise Conflict(N_("This membership has already ended."))
     if ended_on < membership.term_start:
         raise Invalid(N_("A membership cannot end before it starts."), field="ended_on")
+    if ended_on >= membership.term_end:
+        raise Invalid(
+            N_("The term ends on %(date)s by itself; an early end must come before it."),
+            field="ended_on",
+            date=membership.term_end.isoformat(),
+        )
     if not reason:
         raise Invalid(N_("Say why the membership ends."), field="reason")
     membership.ended_on, membership.end_reason = ended_on, reason
@@ -367,6 +391,14 @@ def fill_by_lot(session: Session, slug: str, *, actor: User, today: date) -> Lot
 
 def mission_choices(session: Session) -> list[Mission]:
     return missions.list_missions(session, include_drafts=True)
+
+
+def jury_choices(session: Session) -> list[tuple[int, str, str]]:
+    """(id, title, mission title) of every jury whose draw could fill seats by lot."""
+    return [
+        (item.jury.id, item.jury.title, item.mission_title)
+        for item in juries.list_juries(session, include_drafts=True)
+    ]
 
 
 def as_fields(group: AdvisoryGroup) -> dict[str, Any]:

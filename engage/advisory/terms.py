@@ -45,14 +45,12 @@ def ending_soon(seats: Sequence[Seat], today: date, days: int = ENDING_SOON_DAYS
 
 
 def next_renewal(first_term_start: date, rotation_months: int, today: date) -> date:
-    """The first renewal on or after ``today``: the first term's start plus a whole number of
-    rotation periods."""
+    """The first renewal on or after ``today``: the first term's start plus a whole number (at
+    least one) of rotation periods."""
     if rotation_months < 1:
         raise ValueError("rotation_months must be at least 1")
-    if today <= first_term_start:
-        return first_term_start
     months = (today.year - first_term_start.year) * 12 + today.month - first_term_start.month
-    periods = -(-months // rotation_months)  # rounded up
+    periods = max(1, -(-months // rotation_months))  # rounded up; the first is one period in
     renewal = add_months(first_term_start, periods * rotation_months)
     if renewal < today:
         renewal = add_months(first_term_start, (periods + 1) * rotation_months)

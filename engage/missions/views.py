@@ -118,6 +118,7 @@ def show(slug: str) -> str:
         latest_diffs=statement_diffs(latest),
         source_url=source_url,
         summary=diff.summary,
+        register_status=services.register_status,
     )
 
 
