@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -26,6 +26,7 @@ import engage.pages
 from engage import create_app, security
 from engage.accounts import services as accounts
 from engage.accounts.models import User
+from engage.advisory.models import MemberRole, SeatFilling
 from engage.codesign import services as codesign_services
 from engage.codesign.models import RoundKind, RoundStatus
 from engage.extensions import db
@@ -35,16 +36,22 @@ from tests.factories import (
     DEFAULT_PASSWORD,
     make_comment,
     make_contribution,
+    make_draft,
+    make_group,
     make_indicator,
     make_jury,
+    make_meeting,
+    make_membership,
     make_mission,
     make_outcome,
+    make_paper,
     make_process,
     make_project,
     make_recommendation,
     make_response,
     make_round,
     make_user,
+    small_pdf,
 )
 from tests.juries.draw_support import RANDOM_VALUE as DRAW_RANDOM_VALUE
 from tests.juries.draw_support import SOURCE as DRAW_SOURCE
@@ -157,6 +164,36 @@ AUDIENCE: dict[str, str] = {
     "codesign_manage.moderate_comment": "officer",
     "codesign_manage.compute_opinions": "officer",
     "codesign_manage.synthesis": "officer",
+    # advisory groups. The member pages (interests, attendance, minutes, papers, the workspace)
+    # are for signed-in people; their services admit the member concerned, the group's members,
+    # its chair or officers as each rule says, and others get 403 (tests/advisory check it).
+    "advisory.index": "public",
+    "advisory.show": "public",
+    "advisory.new": "officer",
+    "advisory.edit": "officer",
+    "advisory.members": "officer",
+    "advisory.change_role": "officer",
+    "advisory.end_membership": "officer",
+    "advisory.interests": "signed_in",
+    "advisory.fill_by_lot": "officer",
+    "advisory_meetings.index": "public",
+    "advisory_meetings.show": "public",
+    "advisory_meetings.calendar": "public",
+    "advisory_meetings.paper": "public",
+    "advisory_meetings.new": "officer",
+    "advisory_meetings.edit": "officer",
+    "advisory_meetings.delete_paper": "officer",
+    "advisory_meetings.upload_paper": "signed_in",
+    "advisory_meetings.attendance": "signed_in",
+    "advisory_meetings.minutes": "signed_in",
+    "advisory_workspace.recommendations": "public",
+    "advisory_workspace.workspace": "signed_in",
+    "advisory_workspace.new_draft": "signed_in",
+    "advisory_workspace.draft": "signed_in",
+    "advisory_workspace.revise": "signed_in",
+    "advisory_workspace.comment": "signed_in",
+    "advisory_workspace.adopt": "signed_in",
+    "advisory_workspace.withdraw": "signed_in",
 }
 
 ROLES = ("anonymous", "resident", "officer", "evaluator", "admin")
@@ -236,14 +273,21 @@ def build_scene(app: Flask, role: str, *, password: str | None = None) -> Scene:
         jury_args, jury_forms = jury_setup_scene(session, users, mission)
         draw_args, draw_forms = jury_draw_scene(session, users)
         codesign = codesign_scene(session, owner or target, mission)
+        advisory = advisory_scene(app, session, users, owner or target, mission)
         return Scene(
             user_ids={name: user.id for name, user in users.items()},
-            form_values={**jury_forms, **draw_forms, **codesign.form_values},
-            url_overrides=codesign.url_overrides,
+            form_values={
+                **jury_forms,
+                **draw_forms,
+                **codesign.form_values,
+                **advisory.form_values,
+            },
+            url_overrides={**codesign.url_overrides, **advisory.url_overrides},
             url_args={
                 **jury_args,
                 **draw_args,
                 **codesign.url_args,
+                **advisory.url_args,
                 "slug": mission.slug,
                 "outcome_id": outcome.id,
                 "indicator_id": indicator.id,
@@ -401,6 +445,113 @@ def codesign_scene(session: Session, author: User, mission: Any) -> CodesignScen
             "codesign_manage.synthesis": {"text": "People want trees.", "action": "save"},
         },
     )
+
+
+# advisory groups
+def advisory_scene(
+    app: Flask, session: Session, users: dict[str, User], chair: User, mission: Any
+) -> CodesignScene:
+    """A group filled by lot whose members are every role's user, chaired by the role being
+    tested (the workspace and the meeting forms are members'), and one more member whose role
+    changes and whose membership ends; a meeting that has begun, with a paper, and one to
+    reschedule; a draft per
+    workspace action; and an account that may join."""
+    drawn = make_drawn_jury(session, users["officer"])
+    group = make_group(
+        session, mission, slug="quieter-streets-group", seats=8,
+        filling=SeatFilling.LOT, responsible_officer=users["officer"],
+    )  # fmt: skip
+    group.jury_id = drawn.jury_id
+    session.commit()
+    seats = {
+        user.id: make_membership(
+            session, group, user, role=MemberRole.CHAIR if user is chair else MemberRole.MEMBER
+        )
+        for user in {*users.values(), chair}
+    }
+    meeting = make_meeting(session, group, starts_at=datetime.now(UTC) - timedelta(days=1))
+    paper = make_paper(session, meeting, Path(app.instance_path) / "advisory-papers")
+    rescheduled = make_meeting(session, group, title="To be moved")
+    drafts = {
+        action: make_draft(session, group, chair).id
+        for action in ("adopt", "comment", "revise", "withdraw")
+    }
+    joining = make_user(session, email="joining@example.org")
+    leaving = make_membership(session, group)  # whose role changes and membership ends
+    group_fields = {
+        "name": "Quiet Streets Panel", "purpose": "Advise on noise.", "remit": "Night noise.",
+        "seats": "8", "term_months": "36", "seats_renewed": "2", "rotation_months": "12",
+        "quorum": "3", "responsible_officer_email": users["officer"].email,
+    }  # fmt: skip
+    return CodesignScene(
+        url_args={
+            "group_slug": group.slug,
+            "membership_id": seats[chair.id].id,
+            "meeting_id": meeting.id,
+            "paper_id": paper.id,
+            "draft_id": drafts["comment"],
+        },
+        url_overrides={
+            **{
+                f"advisory_workspace.{action}": {"draft_id": draft_id}
+                for action, draft_id in drafts.items()
+            },
+            "advisory_meetings.edit": {"meeting_id": rescheduled.id},
+            "advisory.change_role": {"membership_id": leaving.id},
+            "advisory.end_membership": {"membership_id": leaving.id},
+        },
+        form_values={
+            "advisory.new": {
+                **group_fields,
+                "slug": "a-new-group",
+                "mission_id": "",
+                "filling": "appointment",
+                "jury_id": "",
+            },
+            "advisory.edit": {
+                **group_fields,
+                "slug": group.slug,
+                "mission_id": str(mission.id),
+                "filling": "lot",
+                "jury_id": str(drawn.jury_id),
+            },
+            "advisory.members": {
+                "email": joining.email,
+                "role": "member",
+                "filled_by": "appointment",
+                "term_start": TODAY.isoformat(),
+                "term_end": "",
+                "interests_public": "y",
+            },
+            "advisory.change_role": {"role": "vice_chair"},
+            "advisory.end_membership": {"ended_on": TODAY.isoformat(), "reason": "Moved away."},
+            "advisory.interests": {"interests": "School governor.", "interests_public": "y"},
+            "advisory_meetings.new": MEETING_FORM,
+            "advisory_meetings.edit": MEETING_FORM,
+            "advisory_meetings.upload_paper": {
+                "title": "Agenda pack",
+                "file": (small_pdf(), "pack.pdf"),
+            },
+            "advisory_meetings.attendance": {f"member_{seats[chair.id].id}": "present"},
+            "advisory_meetings.minutes": {
+                "minutes": "Ada opened the meeting.",
+                "decisions": "Ask for sensors.",
+                "reason": "",
+                "action": "save",
+            },
+            "advisory_workspace.adopt": {"meeting_id": str(meeting.id)},
+            "advisory_workspace.comment": {"comment": "Agreed."},
+        },
+    )
+
+
+MEETING_FORM = {
+    "starts_at": "2030-03-04T18:00",
+    "ends_at": "2030-03-04T20:00",
+    "place": "Town Hall",
+    "link": "",
+    "agenda": "Welcome\nReports",
+}
 
 
 def act_as(client: FlaskClient, user_id: int | None) -> None:
@@ -926,6 +1077,15 @@ ODD_ADDRESSES = [
     ("/codesign/contributions/1?page=99999999999999999999999", 404),
     ("/codesign/mine?page=99999999999999999999999", 200),
     ("/codesign/manage/rounds/99999999999999999999999/synthesis", 404),
+    # advisory groups
+    ("/advisory/?mission=%00", 200),
+    ("/advisory/no-such-group", 404),
+    ("/advisory/%00/meetings", 404),
+    ("/advisory/no-such-group/meetings.ics", 404),
+    ("/advisory/meetings/99999999999999999999999", 404),
+    ("/advisory/papers/2147483648", 404),
+    ("/advisory/drafts/-1", 404),
+    ("/advisory/memberships/1/interests", 404),  # no membership 1 in this test
 ]
 
 

@@ -241,14 +241,14 @@ class GroupForm(BaseForm):
 # --- Members ------------------------------------------------------------------------------------
 
 
-def _role_field() -> Any:
+def _role_field(**kwargs: Any) -> Any:
     return _enum_select(
         SelectField,
         _l("Role"),
         MemberRole,
         MEMBER_ROLE,
         _l("Choose a role from the list."),
-        default=MemberRole.MEMBER,
+        **kwargs,
     )
 
 
@@ -275,7 +275,7 @@ class MemberForm(InterestsForm):
             Length(max=254),
         ],
     )
-    role = _role_field()
+    role = _role_field(default=MemberRole.MEMBER)
     filled_by = _enum_select(
         SelectField,
         _l("How the seat was filled"),
@@ -295,7 +295,8 @@ class MemberForm(InterestsForm):
 
 
 class RoleForm(BaseForm):
-    role = _role_field()
+    # No default here: a post without a role must change nothing, not demote a chair.
+    role = _role_field(validators=[InputRequired(_l("Choose a role from the list."))])
 
 
 class EndMembershipForm(BaseForm):
