@@ -17,9 +17,11 @@ from engage.accounts.models import RoleGrant, User
 from engage.accounts.services import hash_password
 from engage.advisory.models import (
     AdvisoryGroup,
+    Attendance,
     DraftRecommendation,
     DraftVersion,
     Meeting,
+    MeetingAttendance,
     MeetingPaper,
     MemberRole,
     Membership,
@@ -575,3 +577,12 @@ def make_draft(
     session.add(draft)
     session.commit()
     return draft
+
+
+def record_presence(session: Session, meeting: Meeting, *memberships: Membership) -> None:
+    """Mark these members present at the meeting (enough of them make it quorate)."""
+    session.add_all(
+        MeetingAttendance(meeting=meeting, membership_id=m.id, status=Attendance.PRESENT)
+        for m in memberships
+    )
+    session.commit()

@@ -73,8 +73,8 @@ def _show_page(meeting: Meeting, paper_form: PaperForm | None = None) -> str:
         "advisory/meetings/show.html",
         meeting=meeting,
         group=meeting.group,
-        sheet=meetings.attendance_sheet(meeting),
-        quorum=meetings.quorum(meeting),
+        sheet=services.attendance_sheet(meeting),
+        quorum=services.quorum(meeting),
         minutes_visible=meetings.minutes_visible(meeting, current_user, today),
         staff=services.is_staff(current_user),
         writer=writer,
@@ -216,7 +216,7 @@ def delete_paper(paper_id: int) -> Response:
 def attendance(meeting_id: int) -> str | Response:
     meeting = meetings.get_meeting(db.session, meeting_id, viewer=current_user)
     meetings.require_attendance_recorder(meeting, current_user, date.today())
-    form = attendance_form(meetings.attendance_sheet(meeting))
+    form = attendance_form(services.attendance_sheet(meeting))
     if form.validate_on_submit():
         try:
             meetings.record_attendance(
@@ -232,7 +232,7 @@ def attendance(meeting_id: int) -> str | Response:
         form=form,
         meeting=meeting,
         group=meeting.group,
-        quorum=meetings.quorum(meeting),
+        quorum=services.quorum(meeting),
     )
 
 

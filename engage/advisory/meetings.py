@@ -38,7 +38,6 @@ from engage.advisory.models import (
     MeetingAttendance,
     MeetingPaper,
     MemberRole,
-    Membership,
     MinutesStatus,
 )
 from engage.db import utcnow
@@ -313,13 +312,6 @@ def delete_paper(session: Session, paper_id: int, *, folder: Path, actor: User) 
 # --- Attendance and quorum ----------------------------------------------------------------------
 
 
-def attendance_sheet(meeting: Meeting) -> list[tuple[Membership, Attendance | None]]:
-    """Each member seated on the day of the meeting, with their recorded status if any."""
-    recorded = {row.membership_id: row.status for row in meeting.attendance}
-    seated = services.current_members(meeting.group, meeting.starts_at.date())
-    return [(membership, recorded.get(membership.id)) for membership in seated]
-
-
 def record_attendance(
     session: Session,
     meeting_id: int,
@@ -336,7 +328,7 @@ def record_attendance(
     # waits here, then reads the first one's rows (PostgreSQL; SQLite already serialises writers).
     session.execute(sa.select(Meeting.id).where(Meeting.id == meeting.id).with_for_update())
     session.expire(meeting, ["attendance"])
-    seated = {membership.id for membership, _status in attendance_sheet(meeting)}
+    seated = {membership.id for membership, _status in services.attendance_sheet(meeting)}
     if set(statuses) - seated:
         raise Invalid(N_("Record attendance only for the members seated on the meeting's day."))
     rows = {row.membership_id: row for row in meeting.attendance}
@@ -357,25 +349,6 @@ def record_attendance(
     )
     session.commit()
     return meeting
-
-
-@dataclass(frozen=True)
-class Quorum:
-    present: int
-    members: int  # seated on the meeting's day
-    quorum: int
-    recorded: bool  # whether any attendance has been recorded
-
-    @property
-    def quorate(self) -> bool:
-        return self.present >= self.quorum
-
-
-def quorum(meeting: Meeting) -> Quorum:
-    sheet = attendance_sheet(meeting)
-    present = sum(1 for _membership, status in sheet if status is Attendance.PRESENT)
-    recorded = any(status is not None for _membership, status in sheet)
-    return Quorum(present, len(sheet), meeting.group.quorum, recorded)
 
 
 # --- Minutes and decisions ----------------------------------------------------------------------

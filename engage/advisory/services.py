@@ -16,7 +16,14 @@ from engage import audit
 from engage.accounts import services as accounts
 from engage.accounts.models import User
 from engage.advisory import terms
-from engage.advisory.models import AdvisoryGroup, MemberRole, Membership, SeatFilling
+from engage.advisory.models import (
+    AdvisoryGroup,
+    Attendance,
+    Meeting,
+    MemberRole,
+    Membership,
+    SeatFilling,
+)
 from engage.errors import N_, Conflict, Forbidden, Invalid, NotFound
 from engage.juries import services as juries
 from engage.missions import services as missions
@@ -309,6 +316,32 @@ def declare_interests(
     )  # fmt: skip
     session.commit()
     return membership
+
+
+def attendance_sheet(meeting: Meeting) -> list[tuple[Membership, Attendance | None]]:
+    """Each member seated on the day of the meeting, with their recorded status if any."""
+    recorded = {row.membership_id: row.status for row in meeting.attendance}
+    seated = current_members(meeting.group, meeting.starts_at.date())
+    return [(membership, recorded.get(membership.id)) for membership in seated]
+
+
+@dataclass(frozen=True)
+class Quorum:
+    present: int
+    members: int  # seated on the meeting's day
+    quorum: int
+    recorded: bool  # whether any attendance has been recorded
+
+    @property
+    def quorate(self) -> bool:
+        return self.present >= self.quorum
+
+
+def quorum(meeting: Meeting) -> Quorum:
+    sheet = attendance_sheet(meeting)
+    present = sum(1 for _membership, status in sheet if status is Attendance.PRESENT)
+    recorded = any(status is not None for _membership, status in sheet)
+    return Quorum(present, len(sheet), meeting.group.quorum, recorded)
 
 
 @dataclass(frozen=True)

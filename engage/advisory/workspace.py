@@ -295,6 +295,15 @@ def adopt_draft(
             N_("This meeting has not started yet. Record the adoption at or after the meeting."),
             field="meeting_id",
         )
+    if not services.quorum(meeting).quorate:
+        raise Invalid(
+            N_(
+                "This meeting was not quorate, so its decisions do not count. Record its "
+                "attendance first: at least %(quorum)s members must have been present."
+            ),
+            field="meeting_id",
+            quorum=group.quorum,
+        )
     mission = _register_mission(session, group, mission_id)
     current = draft.current
     assert current is not None  # a draft starts with its first version

@@ -17,7 +17,7 @@ from pypdf import PdfWriter
 from sqlalchemy.orm import Session
 
 from engage.accounts.models import User
-from engage.advisory import meetings
+from engage.advisory import meetings, services
 from engage.advisory.meetings import MeetingFields
 from engage.advisory.models import (
     AdvisoryGroup,
@@ -289,18 +289,18 @@ def test_members_record_attendance_and_the_quorum_counts_those_present(
 ) -> None:
     seated = [make_membership(session, group) for _ in range(4)]
     meeting = make_meeting(session, group)
-    assert meetings.quorum(meeting) == meetings.Quorum(0, 4, 3, recorded=False)
+    assert services.quorum(meeting) == services.Quorum(0, 4, 3, recorded=False)
     statuses: dict[int, Attendance | None] = {
         seated[0].id: Attendance.PRESENT,
         seated[1].id: Attendance.PRESENT,
         seated[2].id: Attendance.APOLOGIES,
     }
     meetings.record_attendance(session, meeting.id, statuses, actor=seated[3].user, today=TODAY)
-    result = meetings.quorum(meeting)
+    result = services.quorum(meeting)
     assert (result.present, result.members, result.recorded, result.quorate) == (2, 4, True, False)
     statuses[seated[3].id] = Attendance.PRESENT
     meetings.record_attendance(session, meeting.id, statuses, actor=seated[0].user, today=TODAY)
-    assert meetings.quorum(meeting).quorate
+    assert services.quorum(meeting).quorate
     [entry, _second] = actions(session, "advisory.attendance_recorded")
     assert entry.details == {"present": 2, "apologies": 1, "absent": 0}
 
@@ -318,7 +318,7 @@ def test_a_status_left_out_is_cleared(
         session, meeting.id, {first.id: None, second.id: Attendance.APOLOGIES},
         actor=officer, today=TODAY,
     )  # fmt: skip
-    sheet = {membership.id: status for membership, status in meetings.attendance_sheet(meeting)}
+    sheet = {membership.id: status for membership, status in services.attendance_sheet(meeting)}
     assert sheet == {first.id: None, second.id: Attendance.APOLOGIES}
 
 
@@ -345,7 +345,7 @@ def test_attendance_is_for_the_members_seated_on_the_meetings_day(
         session, group, term_start=TODAY - timedelta(days=400), term_end=TODAY - timedelta(days=10)
     )
     since = make_membership(session, group, term_start=TODAY - timedelta(days=5))
-    assert [membership.id for membership, _ in meetings.attendance_sheet(meeting)] == [then.id]
+    assert [membership.id for membership, _ in services.attendance_sheet(meeting)] == [then.id]
     meetings.record_attendance(
         session, meeting.id, {then.id: Attendance.PRESENT}, actor=officer, today=TODAY
     )

@@ -35,7 +35,14 @@ from engage.missions.models import (
     RecommendationSourceKind,
 )
 from engage.security import Role
-from tests.factories import make_group, make_meeting, make_membership, make_mission, make_user
+from tests.factories import (
+    make_group,
+    make_meeting,
+    make_membership,
+    make_mission,
+    make_user,
+    record_presence,
+)
 
 TODAY = date.today()
 NOW = datetime.now(UTC)
@@ -67,18 +74,24 @@ def make_circle(
         city_wide=city_wide,
         responsible_officer=officer,
         name=name or "Healthy Streets Advisory Group",
+        quorum=2,
     )
-    chair = make_membership(
-        session, group, make_user(session, display_name="Chidi Chair"), role=MemberRole.CHAIR
-    ).user
-    member = make_membership(session, group, make_user(session, display_name="Mo Member")).user
+    # Seated for the past year, so that meetings of the last months are theirs.
+    seats = [
+        make_membership(
+            session, group, make_user(session, display_name=name), role=role,
+            term_start=TODAY - timedelta(days=365),
+        )
+        for name, role in (("Chidi Chair", MemberRole.CHAIR), ("Mo Member", MemberRole.MEMBER))
+    ]  # fmt: skip
     meeting = make_meeting(
         session,
         group,
         title="Spring meeting",
         starts_at=NOW.replace(microsecond=0) - timedelta(days=meeting_days_ago),
     )
-    return Circle(mission, group, officer, chair, member, meeting)
+    record_presence(session, meeting, *seats)  # both present: quorate (the quorum is 2)
+    return Circle(mission, group, officer, seats[0].user, seats[1].user, meeting)
 
 
 def start(session: Session, circle: Circle, title: str = "School streets") -> DraftRecommendation:
@@ -466,6 +479,7 @@ def adopt_overdue(session: Session, circle: Circle, title: str) -> Recommendatio
         title="Winter meeting",
         starts_at=NOW.replace(microsecond=0) - timedelta(weeks=10),
     )
+    record_presence(session, long_ago, *circle.group.memberships)
     draft = adopt(session, circle, start(session, circle, title), meeting_id=long_ago.id)
     return session.get_one(Recommendation, draft.register_entry_id)
 
@@ -581,3 +595,18 @@ def test_no_reminder_and_no_log_entry_when_nothing_is_overdue(
 
     assert workspace.remind_overdue(session, TODAY, lambda reminder: None) == []
     assert actions(session, "advisory.reminders_sent") == []
+
+
+def test_a_meeting_that_was_not_quorate_cannot_adopt(session: Session, circle: Circle) -> None:
+    thin = make_meeting(
+        session, circle.group, title="Thin meeting", starts_at=NOW.replace(microsecond=0)
+    )
+    record_presence(session, thin, circle.group.memberships[0])  # one present; the quorum is 2
+    draft = start(session, circle)
+
+    with pytest.raises(Invalid) as refused:
+        adopt(session, circle, draft, meeting_id=thin.id)
+
+    assert refused.value.field == "meeting_id"
+    assert "not quorate" in str(refused.value)
+    assert register(session) == []
