@@ -15,6 +15,10 @@ from sqlalchemy.orm import Session
 
 from engage.accounts import services as accounts
 from engage.accounts.models import User
+from engage.advisory import meetings as advisory_meetings
+from engage.advisory import services as advisory_services
+from engage.advisory import workspace as advisory_workspace
+from engage.advisory.models import Attendance, MemberRole, SeatFilling
 from engage.codesign import services as codesign
 from engage.codesign import syntheses
 from engage.codesign.models import Moderation, PriorityMethod, RoundKind
@@ -217,12 +221,24 @@ def seed(session: Session, today: date | None = None) -> dict[str, tuple[str, st
             actor=officer,
         )
 
+    mission_id = missions.get_mission(session, DEMO_SLUG, include_drafts=True).id
+    group = advisory_services.create_group(
+        session, advisory_group_fields(officer, mission_id), actor=officer
+    )
+
     def recommendation(
-        kind: RecommendationSourceKind, label: str, title: str, text: str, weeks_ago: int
+        kind: RecommendationSourceKind,
+        label: str,
+        title: str,
+        text: str,
+        weeks_ago: int,
+        source_id: int | None = None,
     ) -> int:
         received = today - timedelta(weeks=weeks_ago)
         fields = missions.RecommendationFields(kind, label, title, text, received, None)
-        return missions.add_recommendation(session, DEMO_SLUG, fields, actor=officer).id
+        return missions.add_recommendation(
+            session, DEMO_SLUG, fields, actor=officer, source_id=source_id
+        ).id
 
     jury = recommendation(
         RecommendationSourceKind.JURY,
@@ -238,6 +254,7 @@ def seed(session: Session, today: date | None = None) -> dict[str, tuple[str, st
         "Publish air quality data street by street",
         "Publish monitoring results every month, for every monitored street, in plain language.",
         16,
+        source_id=group.id,
     )
     codesign = recommendation(
         RecommendationSourceKind.CODESIGN_ROUND,
@@ -329,6 +346,7 @@ def seed(session: Session, today: date | None = None) -> dict[str, tuple[str, st
     mission = missions.get_mission(session, DEMO_SLUG, include_drafts=True)
     seed_jury(session, mission.id, officer, today)
     seed_codesign(session, officer, people[Role.RESIDENT], today)
+    seed_advisory(session, group.slug, officer, people[Role.RESIDENT], today)
     return credentials
 
 
@@ -623,3 +641,128 @@ def seed_codesign(session: Session, officer: User, resident: User, today: date) 
                      items=["School streets", "Benches and toilets", "Street trees", "Safer crossings"]),
         actor=officer,
     )  # fmt: skip
+
+
+# --- A standing advisory group with a year of history ------------------------------------------
+
+
+def advisory_group_fields(officer: User, mission_id: int) -> advisory_services.GroupFields:
+    return advisory_services.GroupFields(
+        name="Healthy Streets Advisory Group",
+        slug="healthy-streets-advisory-group",
+        mission_id=mission_id,
+        purpose="Keep residents involved in the mission once it is set, and hold the council "
+        "to what it promised.",
+        remit="Advise on the mission's projects, how progress is measured, and who is left out.",
+        seats=9,
+        term_months=24,
+        seats_renewed=3,  # a third of the seats each year
+        rotation_months=12,
+        filling=SeatFilling.APPLICATION,
+        quorum=5,
+        responsible_officer_email=officer.email,
+        jury_id=None,
+    )
+
+
+def seed_advisory(session: Session, slug: str, officer: User, resident: User, today: date) -> None:
+    """Members from the co-design neighbours (one with a public register of interests), a
+    meeting a month ago with attendance, approved minutes and an adopted recommendation now
+    awaiting the city's answer, and the next meeting in three weeks."""
+    started = today - timedelta(days=300)
+    neighbours = [
+        accounts.get_user_by_email(session, f"neighbour{n}@{DEMO_DOMAIN}") for n in range(1, 7)
+    ]
+    people = [resident, *[n for n in neighbours if n is not None]]
+    roles = [MemberRole.CHAIR, MemberRole.VICE_CHAIR] + [MemberRole.MEMBER] * (len(people) - 2)
+    seats = []
+    for number, (person, role) in enumerate(zip(people, roles, strict=True)):
+        seats.append(
+            advisory_services.add_member(
+                session,
+                slug,
+                advisory_services.MemberFields(
+                    email=person.email,
+                    role=role,
+                    filled_by=SeatFilling.APPLICATION,
+                    term_start=started + timedelta(days=number % 2 * 60),
+                    term_end=None,
+                    interests="Governor of Market Street Primary School." if number == 1 else "",
+                    interests_public=number == 1,
+                ),
+                actor=officer,
+                today=today,
+            )
+        )
+    chair = seats[0].user
+    held = datetime.combine(today - timedelta(days=30), time(18), UTC)
+    past = advisory_meetings.schedule_meeting(
+        session,
+        slug,
+        advisory_meetings.MeetingFields(
+            title="Autumn meeting",
+            starts_at=held,
+            ends_at=held + timedelta(hours=2),
+            place="Town Hall, Committee Room 2",
+            link="",
+            agenda=[
+                "Welcome",
+                "Air quality monitoring",
+                "School streets pilot",
+                "Any other business",
+            ],
+        ),
+        actor=officer,
+    )
+    advisory_meetings.record_attendance(
+        session,
+        past.id,
+        {
+            seat.id: Attendance.APOLOGIES if n == 5 else Attendance.PRESENT
+            for n, seat in enumerate(seats)
+        },
+        actor=chair,
+        today=today,
+    )
+    advisory_meetings.approve_minutes(
+        session,
+        past.id,
+        minutes="The chair welcomed members. Officers presented the monitoring network. Members "
+        "asked how residents without internet access would see the readings.",
+        decisions="The group adopted its recommendation on school streets.",
+        actor=chair,
+        today=today,
+    )
+    draft = advisory_workspace.start_draft(
+        session,
+        slug,
+        advisory_workspace.DraftFields(
+            title="School streets at every primary school",
+            text="Close the streets outside every primary school at drop-off and pick-up "
+            "times by September, starting with the schools on main roads.",
+        ),
+        actor=seats[2].user,
+        today=today,
+    )
+    advisory_workspace.adopt_draft(
+        session,
+        draft.id,
+        meeting_id=past.id,
+        actor=chair,
+        today=today,
+        now=datetime.combine(today, time(12), UTC),
+    )
+    upcoming = datetime.combine(today + timedelta(days=21), time(18), UTC)
+    advisory_meetings.schedule_meeting(
+        session,
+        slug,
+        advisory_meetings.MeetingFields(
+            title="Winter meeting",
+            starts_at=upcoming,
+            ends_at=upcoming + timedelta(hours=2),
+            place="Town Hall, Committee Room 2",
+            link="",
+            agenda=["Welcome", "The council's response on school streets", "Rotation of seats"],
+        ),
+        actor=officer,
+    )

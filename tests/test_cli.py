@@ -66,7 +66,7 @@ def test_demo_seeds_once_and_prints_working_accounts(demo_app: Flask) -> None:
         )
         assert sorted(versions) == [1, 2, 3]
         register = missions.get_register(db.session, mission.id, date.today())
-        assert len(register.recommendations) == 5
+        assert len(register.recommendations) == 6  # five, and one the advisory group adopted
         assert [r.title for r in register.overdue()] == [
             "Safe cycle routes to every secondary school"
         ]
@@ -77,10 +77,13 @@ def test_demo_seeds_once_and_prints_working_accounts(demo_app: Flask) -> None:
     counts = row_counts(demo_app)
     # The four printed accounts and the fictional neighbours who take part in co-design.
     assert counts["users"] == 4 + 12
-    assert counts["recommendations"] == 5
+    assert counts["recommendations"] == 6
     assert counts["codesign_rounds"] == 4
     assert counts["codesign_votes"] > 0
     assert counts["codesign_syntheses"] == 1
+    assert counts["advisory_memberships"] == 7
+    assert counts["advisory_meetings"] == 2
+    assert counts["advisory_drafts"] == 1
 
     again = runner.invoke(args=["demo", "--no-serve"])
 
