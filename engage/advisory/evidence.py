@@ -55,7 +55,7 @@ from engage.advisory.models import (
     MinutesStatus,
     SeatFilling,
 )
-from engage.evidence import EvidenceItem
+from engage.evidence import EvidenceItem, numbered_contributors
 
 MINUTES_SOURCE = "advisory.minutes"
 RECOMMENDATION_SOURCE = "advisory.recommendation"
@@ -101,16 +101,7 @@ def contributor_keys(session: Session, mission_id: int) -> dict[int, str]:
             DraftComment.draft_id.in_(mission_drafts)
         ),
     ).subquery()
-    authors = session.scalars(
-        sa.select(written.c.author_id)
-        .where(written.c.author_id.is_not(None))
-        .group_by(written.c.author_id)
-        .order_by(sa.func.min(written.c.at), written.c.author_id)
-    )
-    return {
-        author_id: f"advisory:m{mission_id}:p{number}"
-        for number, author_id in enumerate(authors, start=1)
-    }
+    return numbered_contributors(session, written, f"advisory:m{mission_id}")
 
 
 def _group_attributes(group: AdvisoryGroup) -> dict[str, str]:

@@ -63,7 +63,7 @@ from engage.codesign.models import (
 from engage.codesign.opinion import OpinionMap, Tally
 from engage.codesign.services import RatingSummary, score_priorities
 from engage.codesign.syntheses import CONTRIBUTION_SOURCE
-from engage.evidence import EvidenceItem
+from engage.evidence import EvidenceItem, numbered_contributors
 from engage.missions.models import StatementVersion
 
 COMMENT_SOURCE = "codesign.comment"
@@ -138,16 +138,7 @@ def contributor_keys(session: Session, mission_id: int) -> dict[int, str]:
         .join(Contribution, Contribution.id == Comment.contribution_id)
         .where(Contribution.round_id.in_(mission_rounds)),
     ).subquery()
-    authors = session.scalars(
-        sa.select(written.c.author_id)
-        .where(written.c.author_id.is_not(None))
-        .group_by(written.c.author_id)
-        .order_by(sa.func.min(written.c.at), written.c.author_id)
-    )
-    return {
-        author_id: f"codesign:m{mission_id}:p{number}"
-        for number, author_id in enumerate(authors, start=1)
-    }
+    return numbered_contributors(session, written, f"codesign:m{mission_id}")
 
 
 def _published_rounds(session: Session, mission_id: int) -> dict[int, Round]:

@@ -4,10 +4,7 @@ city-wide group, another mission's group or anyone's name."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -31,6 +28,7 @@ from engage.advisory.models import (
 from engage.evidence import EvidenceItem
 from engage.missions import evidence as missions_evidence
 from engage.missions.models import Mission, RecommendationSourceKind
+from tests.conftest import counting_queries
 from tests.factories import (
     make_group,
     make_meeting,
@@ -322,21 +320,6 @@ def test_items_come_kind_by_kind_in_date_order_every_time(session: Session) -> N
         ("advisory.membership", "Membership of Group 0"),
         ("advisory.membership", "Membership of Group 1"),
     ]
-
-
-@contextmanager
-def counting_queries(session: Session) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def count(*args: Any) -> None:
-        statements.append(args[2])
-
-    engine = session.get_bind()
-    sa.event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", count)
 
 
 def add_activity(session: Session, group: AdvisoryGroup, meetings: int) -> None:

@@ -4,13 +4,9 @@ summaries appear; what is unpublished, other missions' and anyone's account neve
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from engage.accounts.models import User
@@ -30,6 +26,7 @@ from engage.codesign.opinion import OpinionMap
 from engage.evidence import EvidenceItem
 from engage.missions.models import Mission
 from engage.security import Role
+from tests.conftest import counting_queries
 from tests.factories import (
     make_comment,
     make_contribution,
@@ -461,21 +458,6 @@ def test_items_come_kind_by_kind_in_time_then_number_order_every_time(session: S
         ("codesign.contribution", "Idea 1"),
         ("codesign.comment", f"Comment on #{ideas[1].id} Idea 1"),
     ]
-
-
-@contextmanager
-def counting_queries(session: Session) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def count(*args: Any) -> None:
-        statements.append(args[2])
-
-    engine = session.get_bind()
-    sa.event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", count)
 
 
 def add_activity(session: Session, rounds: dict[RoundKind, Round], people: int) -> None:
