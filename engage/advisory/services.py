@@ -302,13 +302,27 @@ def end_membership(
     return membership
 
 
+def register_of_interests(members: list[Membership], viewer: Any) -> list[Membership]:
+    """The declared interests a visitor may read: those members agreed to publish, and the
+    viewer's own (so a member sees what they declared even while it is private)."""
+    viewer_id = viewer.id if viewer is not None and viewer.is_authenticated else None
+    return [m for m in members if m.interests and (m.interests_public or m.user_id == viewer_id)]
+
+
+def get_declaration(session: Session, membership_id: int, *, actor: User) -> Membership:
+    """A membership whose declared interests ``actor`` may read and change: their own, or any
+    for an officer (a private declaration is never shown to anyone else)."""
+    membership = get_membership(session, membership_id)
+    if membership.user_id != actor.id and not is_staff(actor):
+        raise Forbidden(N_("Only the member or an officer can change the declared interests."))
+    return membership
+
+
 def declare_interests(
     session: Session, membership_id: int, *, interests: str, public: bool, actor: User
 ) -> Membership:
     """A member's own entry in the register of interests (officers may keep it up to date too)."""
-    membership = get_membership(session, membership_id)
-    if membership.user_id != actor.id and not is_staff(actor):
-        raise Forbidden(N_("Only the member or an officer can change the declared interests."))
+    membership = get_declaration(session, membership_id, actor=actor)
     membership.interests, membership.interests_public = interests, public
     audit.record(
         session, actor, "advisory.interests_declared", f"advisory_group:{membership.group_id}",

@@ -26,7 +26,7 @@ from engage.advisory.forms import (
     RoleForm,
 )
 from engage.advisory.models import AdvisoryGroup, Membership
-from engage.errors import N_, DomainError, Forbidden
+from engage.errors import DomainError
 from engage.extensions import db
 from engage.forms import BaseForm, form_values
 from engage.security import Role, current_user_holds, public, roles_required, signed_in
@@ -80,13 +80,6 @@ def index() -> str:
     return render_template("advisory/index.html", groups=groups, staff=staff, mission=mission)
 
 
-def _register_of_interests(members: list[Membership], viewer: Any) -> list[Membership]:
-    """The declared interests a visitor may read: those members agreed to publish, and the
-    viewer's own (so a member sees what they declared even while it is private)."""
-    viewer_id = viewer.id if viewer is not None else None
-    return [m for m in members if m.interests and (m.interests_public or m.user_id == viewer_id)]
-
-
 @bp.route("/<group_slug>", methods=["GET"])
 @public
 def show(group_slug: str) -> str:
@@ -99,7 +92,7 @@ def show(group_slug: str) -> str:
         "advisory/show.html",
         group=group,
         members=members,
-        register=_register_of_interests(members, viewer),
+        register=services.register_of_interests(members, viewer),
         viewer_id=viewer.id if viewer is not None else None,
         overdue=workspace.overdue_responses(db.session, group, today),
         is_member=services.is_member(group, viewer, today),
@@ -321,11 +314,7 @@ def end_membership(membership_id: int) -> Response | tuple[str, int]:
 @bp.route("/memberships/<int:membership_id>/interests", methods=["GET", "POST"])
 @signed_in
 def interests(membership_id: int) -> str | Response:
-    membership = services.get_membership(db.session, membership_id)
-    # declare_interests applies the same rule on saving; checked here as well so that the form
-    # never shows someone else's private declaration.
-    if membership.user_id != current_user.id and not services.is_staff(current_user):
-        raise Forbidden(N_("Only the member or an officer can change the declared interests."))
+    membership = services.get_declaration(db.session, membership_id, actor=current_user)
     prefill = (
         {"interests": membership.interests, "interests_public": membership.interests_public}
         if request.method == "GET"
