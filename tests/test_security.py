@@ -51,6 +51,7 @@ from tests.factories import (
     make_response,
     make_round,
     make_user,
+    record_presence,
     small_pdf,
 )
 from tests.juries.draw_support import RANDOM_VALUE as DRAW_RANDOM_VALUE
@@ -453,7 +454,7 @@ def advisory_scene(
 ) -> CodesignScene:
     """A group filled by lot whose members are every role's user, chaired by the role being
     tested (the workspace and the meeting forms are members'), and one more member whose role
-    changes and whose membership ends; a meeting that has begun, with a paper, and one to
+    changes and whose membership ends; a quorate meeting that has begun, with a paper, and one to
     reschedule; a draft per
     workspace action; and an account that may join."""
     drawn = make_drawn_jury(session, users["officer"])
@@ -470,6 +471,7 @@ def advisory_scene(
         for user in {*users.values(), chair}
     }
     meeting = make_meeting(session, group, starts_at=datetime.now(UTC) - timedelta(days=1))
+    record_presence(session, meeting, *seats.values())  # quorate, so it can adopt
     paper = make_paper(session, meeting, Path(app.instance_path) / "advisory-papers")
     rescheduled = make_meeting(session, group, title="To be moved")
     drafts = {
