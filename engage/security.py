@@ -66,9 +66,15 @@ def roles_required(*roles: Role) -> Callable[[F], F]:
     return _declare(Access(roles=frozenset(roles)))
 
 
+def holds(user: Any, role: Role) -> bool:
+    """Whether ``user`` (None, anonymous or an account) is signed in and holds ``role``; for
+    services, which are handed the person acting rather than reading the request."""
+    return bool(user is not None and user.is_authenticated and user.has_role(role))
+
+
 def current_user_holds(role: Role) -> bool:
     """Whether the person making this request is signed in and holds ``role``."""
-    return bool(current_user.is_authenticated and current_user.has_role(role))
+    return holds(current_user, role)
 
 
 def access_of(app: Flask, endpoint: str) -> Access | None:

@@ -25,7 +25,7 @@ from engage.db import utcnow
 from engage.errors import DomainError
 from engage.extensions import db
 from engage.forms import BaseForm, local_from_utc, utc_from_local
-from engage.security import Role, public, roles_required, signed_in
+from engage.security import Role, holds, public, roles_required, signed_in
 
 bp = Blueprint("advisory_meetings", __name__, url_prefix="/advisory")
 officer = roles_required(Role.OFFICER)
@@ -62,7 +62,7 @@ def index(group_slug: str) -> str:
         group=group,
         upcoming=upcoming,
         past=past,
-        staff=services.is_staff(current_user),
+        staff=holds(current_user, Role.OFFICER),
     )
 
 
@@ -76,7 +76,7 @@ def _show_page(meeting: Meeting, paper_form: PaperForm | None = None) -> str:
         sheet=services.attendance_sheet(meeting),
         quorum=services.quorum(meeting),
         minutes_visible=meetings.minutes_visible(meeting, current_user, today),
-        staff=services.is_staff(current_user),
+        staff=holds(current_user, Role.OFFICER),
         writer=writer,
         recorder=meetings.can_record_attendance(meeting, current_user, today),
         paper_form=paper_form or (PaperForm(formdata=None) if writer else None),
@@ -283,7 +283,7 @@ def minutes(meeting_id: int) -> str | Response:
         form=form,
         meeting=meeting,
         group=meeting.group,
-        staff=services.is_staff(current_user),
+        staff=holds(current_user, Role.OFFICER),
     )
 
 

@@ -42,6 +42,7 @@ from engage.advisory.models import (
 )
 from engage.db import utcnow
 from engage.errors import N_, Conflict, Forbidden, Invalid, NotFound
+from engage.security import Role, holds
 
 MAX_PAPER_BYTES = 10 * 1024 * 1024
 PAPERS_FOLDER = "advisory-papers"  # inside the app's instance folder
@@ -73,11 +74,11 @@ def _is_chair(group: AdvisoryGroup, user: Any, today: date) -> bool:
 
 def can_write_minutes(meeting: Meeting, user: Any, today: date) -> bool:
     """Officers and the group's chair write, approve and upload papers for its meetings."""
-    return services.is_staff(user) or _is_chair(meeting.group, user, today)
+    return holds(user, Role.OFFICER) or _is_chair(meeting.group, user, today)
 
 
 def can_record_attendance(meeting: Meeting, user: Any, today: date) -> bool:
-    return services.is_staff(user) or services.is_member(meeting.group, user, today)
+    return holds(user, Role.OFFICER) or services.is_member(meeting.group, user, today)
 
 
 def minutes_visible(meeting: Meeting, user: Any, today: date) -> bool:
@@ -90,7 +91,7 @@ def minutes_visible(meeting: Meeting, user: Any, today: date) -> bool:
 
 
 def _require_officer(user: Any) -> None:
-    if not services.is_staff(user):
+    if not holds(user, Role.OFFICER):
         raise Forbidden(N_("Only officers can do this."))
 
 
@@ -392,7 +393,7 @@ def _correct_approved(
 ) -> Meeting:
     """Approved minutes are the record: only an officer changes them, saying why, and the log
     keeps digests of both texts so any copy can be checked against what was approved."""
-    if not services.is_staff(actor):
+    if not holds(actor, Role.OFFICER):
         raise Forbidden(N_("Approved minutes can only be corrected by an officer."))
     if minutes == meeting.minutes and decisions == meeting.decisions:
         return meeting

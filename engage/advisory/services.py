@@ -28,7 +28,7 @@ from engage.errors import N_, Conflict, Forbidden, Invalid, NotFound
 from engage.juries import services as juries
 from engage.missions import services as missions
 from engage.missions.models import Mission, MissionStatus
-from engage.security import Role
+from engage.security import Role, holds
 
 
 @dataclass
@@ -63,10 +63,6 @@ class MemberFields:
 RESERVED_SLUGS = frozenset({"new", "meetings", "memberships", "papers", "drafts"})
 
 
-def is_staff(user: Any) -> bool:
-    return bool(user is not None and user.is_authenticated and user.has_role(Role.OFFICER))
-
-
 # --- Groups -------------------------------------------------------------------------------------
 
 
@@ -93,7 +89,7 @@ def get_group(session: Session, slug: str, *, viewer: Any) -> AdvisoryGroup:
         group is not None
         and group.mission is not None
         and group.mission.status is MissionStatus.DRAFT
-        and not is_staff(viewer)
+        and not holds(viewer, Role.OFFICER)
     )
     if group is None or hidden:
         raise NotFound(N_("There is no advisory group at this address."))
@@ -313,7 +309,7 @@ def get_declaration(session: Session, membership_id: int, *, actor: User) -> Mem
     """A membership whose declared interests ``actor`` may read and change: their own, or any
     for an officer (a private declaration is never shown to anyone else)."""
     membership = get_membership(session, membership_id)
-    if membership.user_id != actor.id and not is_staff(actor):
+    if membership.user_id != actor.id and not holds(actor, Role.OFFICER):
         raise Forbidden(N_("Only the member or an officer can change the declared interests."))
     return membership
 

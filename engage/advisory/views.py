@@ -29,7 +29,7 @@ from engage.advisory.models import AdvisoryGroup, Membership
 from engage.errors import DomainError
 from engage.extensions import db
 from engage.forms import BaseForm, form_values
-from engage.security import Role, current_user_holds, public, roles_required, signed_in
+from engage.security import Role, current_user_holds, holds, public, roles_required, signed_in
 
 bp = Blueprint("advisory", __name__, url_prefix="/advisory")
 officer = roles_required(Role.OFFICER)
@@ -86,7 +86,7 @@ def show(group_slug: str) -> str:
     viewer = _user()
     group = services.get_group(db.session, group_slug, viewer=viewer)
     today = date.today()
-    staff = services.is_staff(viewer)
+    staff = holds(viewer, Role.OFFICER)
     members = services.current_members(group, today)
     return render_template(
         "advisory/show.html",

@@ -45,7 +45,7 @@ from engage.errors import N_, Conflict, Forbidden, Invalid, NotFound
 from engage.missions import services as missions
 from engage.missions.models import Mission, MissionStatus
 from engage.pagination import Page, offset_of
-from engage.security import Role
+from engage.security import Role, holds
 
 CONTRIBUTIONS_PER_PAGE = 20
 COMMENTS_PER_PAGE = 20
@@ -99,10 +99,6 @@ class Phase(enum.StrEnum):
     SYNTHESISED = "synthesised"
 
 
-def is_staff(user: Any) -> bool:
-    return bool(user is not None and user.is_authenticated and user.has_role(Role.OFFICER))
-
-
 # --- Processes --------------------------------------------------------------------------------
 
 
@@ -126,13 +122,9 @@ def get_process(session: Session, process_id: int, *, include_drafts: bool) -> C
     process = session.get(CodesignProcess, process_id)
     if process is None:
         raise NotFound(N_("There is no co-design process at this address."))
-    if not include_drafts and mission_of(session, process).status is MissionStatus.DRAFT:
+    if not include_drafts and process.mission.status is MissionStatus.DRAFT:
         raise NotFound(N_("There is no co-design process at this address."))
     return process
-
-
-def mission_of(session: Session, process: CodesignProcess) -> Mission:
-    return process.mission
 
 
 def create_process(
@@ -180,7 +172,10 @@ def update_process(
 def results_visible(round_: Round, viewer: Any) -> bool:
     """Tallies, ratings, priorities and opinion groups: officers follow them while a round runs,
     everyone sees them once it has closed (so early results do not sway later participants)."""
-    return is_staff(viewer) or round_.status in (RoundStatus.CLOSED, RoundStatus.SYNTHESISED)
+    return holds(viewer, Role.OFFICER) or round_.status in (
+        RoundStatus.CLOSED,
+        RoundStatus.SYNTHESISED,
+    )
 
 
 def phase(round_: Round, now: datetime) -> Phase:
@@ -196,9 +191,8 @@ def get_round(session: Session, round_id: int, *, viewer: Any) -> Round:
     round_ = session.get(Round, round_id)
     if round_ is None:
         raise NotFound(N_("There is no co-design round at this address."))
-    if not is_staff(viewer) and (
-        round_.status is RoundStatus.DRAFT
-        or mission_of(session, round_.process).status is MissionStatus.DRAFT
+    if not holds(viewer, Role.OFFICER) and (
+        round_.status is RoundStatus.DRAFT or round_.process.mission.status is MissionStatus.DRAFT
     ):
         raise NotFound(N_("There is no co-design round at this address."))
     return round_
@@ -425,7 +419,7 @@ class ContributionRow:
 
 def _visible_to(viewer: Any) -> sa.ColumnElement[bool]:
     """Visible items, and the viewer's own whatever their state (they see why they are hidden)."""
-    if is_staff(viewer):
+    if holds(viewer, Role.OFFICER):
         return sa.true()
     if viewer is not None and viewer.is_authenticated:
         return sa.or_(
@@ -499,7 +493,7 @@ def get_contribution(session: Session, contribution_id: int, *, viewer: Any) -> 
 
 def can_read(contribution: Contribution | Comment, viewer: Any) -> bool:
     """Whether ``viewer`` may read the text (hidden items show only why they are hidden)."""
-    if contribution.visibility is Visibility.VISIBLE or is_staff(viewer):
+    if contribution.visibility is Visibility.VISIBLE or holds(viewer, Role.OFFICER):
         return True
     return bool(
         viewer is not None
@@ -654,7 +648,7 @@ class Thread:
 def _comments_visible_to(viewer: Any) -> sa.ColumnElement[bool]:
     """Published comments, hidden ones (which show why, not what), and the viewer's own comments
     waiting for approval; officers see everything."""
-    if is_staff(viewer):
+    if holds(viewer, Role.OFFICER):
         return sa.true()
     shown = Comment.visibility.in_([Visibility.VISIBLE, Visibility.REPORTED, Visibility.HIDDEN])
     if viewer is not None and viewer.is_authenticated:

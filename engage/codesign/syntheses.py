@@ -29,8 +29,6 @@ from engage.codesign.models import (
 from engage.codesign.services import (
     CONTRIBUTIONS_PER_PAGE,
     get_round,
-    is_staff,
-    mission_of,
     require_round,
 )
 from engage.db import utcnow
@@ -39,6 +37,7 @@ from engage.missions import services as missions
 from engage.missions.models import StatementSource, StatementVersion
 from engage.missions.sources import SourceLink, SourceRef, register_source_provider
 from engage.pagination import Page, offset_of
+from engage.security import Role, holds
 
 _REFERENCE = re.compile(r"(?<![\w#&])#(\d{1,9})\b")
 
@@ -90,7 +89,7 @@ def get_synthesis(session: Session, round_id: int, *, viewer: Any) -> Synthesis 
     """The round's synthesis: published for everyone, the draft for officers."""
     round_ = get_round(session, round_id, viewer=viewer)
     synthesis = round_.synthesis
-    if synthesis is None or (synthesis.published_at is None and not is_staff(viewer)):
+    if synthesis is None or (synthesis.published_at is None and not holds(viewer, Role.OFFICER)):
         return None
     return synthesis
 
@@ -182,7 +181,7 @@ def _publish_synthesis(
     if statement:
         version = missions.add_statement_version(
             session,
-            mission_of(session, round_.process),
+            round_.process.mission,
             text=statement,
             rationale=text,
             source_keys=[f"{CONTRIBUTION_SOURCE}:{c.contribution_id}" for c in synthesis.citations],
