@@ -34,7 +34,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from engage.advisory.models import Attendance, MemberRole, SeatFilling
+from engage.advisory.models import MemberRole, SeatFilling
 from engage.forms import BaseForm
 
 # --- Labels people see for stored values; templates use these too -----------------------------
@@ -58,11 +58,6 @@ MEMBER_ROLE = {
     MemberRole.CHAIR: _l("Chair"),
     MemberRole.VICE_CHAIR: _l("Vice-chair"),
     MemberRole.MEMBER: _l("Member"),
-}
-ATTENDANCE = {
-    Attendance.PRESENT: _l("Present"),
-    Attendance.APOLOGIES: _l("Apologies"),
-    Attendance.ABSENT: _l("Absent"),
 }
 
 MAX_SEATS = 1000
