@@ -1,6 +1,6 @@
 """Forms officers fill in to set up advisory groups and manage their members, the form a member
-keeps their declared interests up to date with, and the labels people see for the advisory enums
-(the meeting and workspace pages use them too).
+keeps their declared interests up to date with, and the labels people see for seat filling and
+members' roles.
 
 The mission and jury lists of the group form are handed over by the view; no form reads the
 database."""
