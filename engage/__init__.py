@@ -22,6 +22,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from engage.advisory.meeting_views import bp as advisory_meetings_bp
     from engage.advisory.views import bp as advisory_bp
     from engage.advisory.workspace_views import bp as advisory_workspace_bp
+    from engage.appraisals.instrument_views import bp as appraisal_instruments_bp
+    from engage.appraisals.mapping_views import bp as appraisal_mapping_bp
+    from engage.appraisals.project_views import bp as appraisal_projects_bp
+    from engage.appraisals.review_views import bp as appraisal_review_bp
+    from engage.appraisals.submission_views import bp as appraisal_submissions_bp
     from engage.codesign.manage_views import bp as codesign_manage_bp
     from engage.codesign.views import bp as codesign_bp
     from engage.db import begin_without_write_lock
@@ -75,6 +80,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         advisory_bp,
         advisory_meetings_bp,
         advisory_workspace_bp,
+        appraisal_projects_bp,
+        appraisal_submissions_bp,
+        appraisal_review_bp,
+        appraisal_instruments_bp,
+        appraisal_mapping_bp,
     ):
         app.register_blueprint(blueprint)
     undeclared = security.undeclared_endpoints(app)

@@ -36,6 +36,14 @@ SETTINGS: dict[str, tuple[str, str]] = {
         "0",
         "reverse proxies in front of the app whose X-Forwarded-* headers to trust",
     ),
+    "ENGAGE_MAP_TILE_URL": (
+        "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        "map tiles ({z}/{x}/{y} template); empty: maps show points on a plain background",
+    ),
+    "ENGAGE_MAP_ATTRIBUTION": (
+        "© OpenStreetMap contributors",
+        "the credit the tile server requires, shown on every map",
+    ),
     "ENGAGE_SOURCE_URL": (
         "",
         "where users can get this deployment's source code (AGPL section 13)",
@@ -86,6 +94,8 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[st
         "BABEL_DEFAULT_LOCALE": _env("ENGAGE_DEFAULT_LOCALE"),
         "PROXY_COUNT": int(_env("ENGAGE_PROXY_COUNT")),
         "SOURCE_URL": _env("ENGAGE_SOURCE_URL"),
+        "MAP_TILE_URL": _env("ENGAGE_MAP_TILE_URL"),
+        "MAP_ATTRIBUTION": _env("ENGAGE_MAP_ATTRIBUTION"),
         "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent / "translations"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -77,6 +77,7 @@ def test_config(database_url: str, **overrides: Any) -> dict[str, Any]:
         "MAIL_BACKEND": "memory",
         "RATELIMIT_STORAGE_URI": "memory://",
         "JOB_RUNNER": "thread",
+        "MAP_TILE_URL": "",  # no tile server to reach from the tests
     }
     config.update(overrides)
     return config

@@ -27,6 +27,23 @@ from engage.advisory.models import (
     Membership,
     SeatFilling,
 )
+from engage.appraisals.models import (
+    Appraisal,
+    AppraisalKind,
+    AppraisalScore,
+    Area,
+    Criterion,
+    FieldType,
+    FormField,
+    Instrument,
+    MappingCriterion,
+    MappingExercise,
+    MappingOption,
+    Project,
+    Status,
+    Submission,
+    SubmissionState,
+)
 from engage.codesign.models import (
     CodesignProcess,
     Comment,
@@ -586,3 +603,219 @@ def record_presence(session: Session, meeting: Meeting, *memberships: Membership
         for m in memberships
     )
     session.commit()
+
+
+def make_area(
+    session: Session,
+    mission: Mission | None = None,
+    *,
+    name: str = "Kentish Town",
+    box: tuple[float, float, float, float] | None = (-0.15, 51.54, -0.13, 51.56),
+) -> Area:
+    """An area of ``mission``; ``box`` is (west, south, east, north) in degrees, or None."""
+    number = next(_numbers)
+    west, south, east, north = box or (None, None, None, None)
+    area = Area(
+        mission=mission or make_mission(session),
+        slug=f"area-{number}",
+        name=name,
+        west=west,
+        south=south,
+        east=east,
+        north=north,
+    )
+    session.add(area)
+    session.commit()
+    return area
+
+
+def make_field(
+    project: Project,
+    name: str,
+    type_: FieldType = FieldType.TEXT,
+    *,
+    label: str | None = None,
+    required: bool = False,
+    **options: object,
+) -> FormField:
+    """A field appended to ``project``'s form (not yet committed); ``options`` are FormField's
+    other columns (unit, min_value, choices, condition_field, ...)."""
+    field = FormField(
+        name=name,
+        label=label or name.replace("_", " ").capitalize(),
+        type=type_,
+        required=required,
+        position=len(project.fields) + 1,
+        **options,
+    )
+    project.fields.append(field)
+    return field
+
+
+def make_science_project(
+    session: Session,
+    mission: Mission | None = None,
+    *,
+    title: str = "Air quality on our streets",
+    status: Status = Status.OPEN,
+    with_fields: bool = True,
+) -> Project:
+    """A citizen-science project; ``with_fields`` gives it a typical form: a required decimal
+    reading in µg/m³ (allowed 0-1000, expected 0-150), a site type, a note, a point and a photo."""
+    number = next(_numbers)
+    project = Project(
+        mission=mission or make_mission(session),
+        slug=f"science-project-{number}",
+        title=title,
+        summary="Residents measure fine particles (PM2.5) outside schools.",
+        protocol="Hold the sensor at head height for two minutes, away from exhausts.",
+        status=status,
+    )
+    if with_fields:
+        make_field(
+            project,
+            "pm25",
+            FieldType.DECIMAL,
+            label="PM2.5 reading",
+            required=True,
+            unit="µg/m³",
+            min_value=0,
+            max_value=1000,
+            expected_min=0,
+            expected_max=150,
+        )
+        make_field(
+            project,
+            "site",
+            FieldType.SINGLE_CHOICE,
+            label="Where were you?",
+            choices=[
+                {"value": "school", "label": "Outside a school"},
+                {"value": "road", "label": "By a main road"},
+                {"value": "park", "label": "In a park"},
+            ],
+        )
+        make_field(project, "note", FieldType.LONG_TEXT, label="Anything else we should know?")
+        make_field(project, "location", FieldType.LOCATION, label="Where", required=True)
+        make_field(project, "photo", FieldType.PHOTO, label="A photo of the site")
+    session.add(project)
+    session.commit()
+    return project
+
+
+def make_submission(
+    session: Session,
+    project: Project,
+    author: User | None = None,
+    *,
+    answers: dict[str, object] | None = None,
+    point: tuple[float, float] | None = (51.5500, -0.1400),
+    state: SubmissionState = SubmissionState.RECEIVED,
+    submitted_at: datetime | None = None,
+    share_exact: bool = False,
+) -> Submission:
+    """A stored submission, written directly (no validation, flags or photos); ``point`` is
+    (latitude, longitude). The public point is the exact one rounded to 0.005 degrees."""
+    latitude, longitude = point or (None, None)
+    submission = Submission(
+        project=project,
+        client_id=secrets.token_hex(16),
+        author=author or make_user(session),
+        answers={"pm25": 12.5, "site": "school"} if answers is None else answers,
+        latitude=latitude,
+        longitude=longitude,
+        share_exact=share_exact,
+        public_latitude=None if latitude is None else round(latitude / 0.005) * 0.005,
+        public_longitude=None if longitude is None else round(longitude / 0.005) * 0.005,
+        state=state,
+        submitted_at=submitted_at or datetime.now(UTC),
+    )
+    session.add(submission)
+    session.commit()
+    return submission
+
+
+def make_instrument(
+    session: Session,
+    mission: Mission | None = None,
+    *,
+    criteria: tuple[str, ...] = ("Moving around", "Public transport", "Streets and spaces"),
+    status: Status = Status.OPEN,
+    scale: tuple[int, int] = (1, 7),
+) -> Instrument:
+    number = next(_numbers)
+    instrument = Instrument(
+        mission=mission or make_mission(session),
+        slug=f"instrument-{number}",
+        title="How good is our place?",
+        scale_min=scale[0],
+        scale_max=scale[1],
+        low_label="A lot of room for improvement",
+        high_label="Very little room for improvement",
+        status=status,
+        criteria=[
+            Criterion(position=position, label=label, question=f"How good is it for {label}?")
+            for position, label in enumerate(criteria, start=1)
+        ],
+    )
+    session.add(instrument)
+    session.commit()
+    return instrument
+
+
+def make_appraisal(
+    session: Session,
+    instrument: Instrument,
+    area: Area,
+    scores: list[int],
+    author: User | None = None,
+    *,
+    participants: int = 1,
+) -> Appraisal:
+    """An appraisal scoring the instrument's criteria in order; more than one participant makes
+    it a workshop group's."""
+    appraisal = Appraisal(
+        instrument=instrument,
+        area=area,
+        client_id=secrets.token_hex(16),
+        author=author or make_user(session),
+        kind=AppraisalKind.GROUP if participants > 1 else AppraisalKind.INDIVIDUAL,
+        group_name="Community centre workshop" if participants > 1 else "",
+        participants=participants,
+        scores=[
+            AppraisalScore(criterion=criterion, score=score, justification=f"Because {score}.")
+            for criterion, score in zip(instrument.criteria, scores, strict=True)
+        ],
+    )
+    session.add(appraisal)
+    session.commit()
+    return appraisal
+
+
+def make_exercise(
+    session: Session,
+    mission: Mission | None = None,
+    *,
+    options: tuple[str, ...] = ("Low-traffic neighbourhood", "Bus gate", "Do nothing"),
+    criteria: tuple[str, ...] = ("Air quality", "Cost", "Access for disabled people"),
+    status: Status = Status.OPEN,
+) -> MappingExercise:
+    number = next(_numbers)
+    exercise = MappingExercise(
+        mission=mission or make_mission(session),
+        slug=f"mapping-{number}",
+        title="Cutting traffic on Queen's Crescent",
+        question="Which way of cutting traffic would serve the street best?",
+        status=status,
+        options=[
+            MappingOption(position=position, label=label)
+            for position, label in enumerate(options, start=1)
+        ],
+        criteria=[
+            MappingCriterion(position=position, label=label)
+            for position, label in enumerate(criteria, start=1)
+        ],
+    )
+    session.add(exercise)
+    session.commit()
+    return exercise
