@@ -1,5 +1,9 @@
 """Fixtures: an app on a fresh database for every test, SQLite always and PostgreSQL as well when
-ENGAGE_TEST_DATABASE_URL is set (every database test then runs once per database)."""
+ENGAGE_TEST_DATABASE_URL is set (every database test then runs once per database).
+
+The suite runs in parallel with pytest-xdist: each worker has its own PostgreSQL database (the
+configured one's name with the worker's id appended, created when missing), and the tests that use
+the Redis server all run on one worker, since they share its database."""
 
 from __future__ import annotations
 
@@ -20,7 +24,29 @@ from engage.extensions import db
 from engage.models import Base
 from tests.factories import DEFAULT_PASSWORD
 
-POSTGRES_URL = os.environ.get("ENGAGE_TEST_DATABASE_URL", "")
+
+def _database_of_this_worker(url: str) -> str:
+    """The configured PostgreSQL database, or under pytest-xdist a database of this worker's own
+    beside it (``engage_ci_gw0``...), created on first use."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker:
+        return url
+    configured = sa.make_url(url)
+    name = f"{configured.database}_{worker}"
+    admin = sa.create_engine(configured.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            exists = connection.scalar(
+                sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+            )
+            if not exists:
+                connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return configured.set(database=name).render_as_string(hide_password=False)
+
+
+POSTGRES_URL = _database_of_this_worker(os.environ.get("ENGAGE_TEST_DATABASE_URL", ""))
 REDIS_URL = os.environ.get("ENGAGE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 DATABASES = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
 
@@ -31,6 +57,14 @@ def service_missing(reason: str) -> NoReturn:
     if os.environ.get("CI"):
         pytest.fail(f"{reason} (CI must provide it)")
     pytest.skip(reason)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Keep the Redis tests on one worker (``--dist loadgroup``): they share one Redis database."""
+    for item in items:
+        if item.get_closest_marker("redis"):
+            item.add_marker(pytest.mark.xdist_group("redis"))
 
 
 @pytest.fixture(scope="session")

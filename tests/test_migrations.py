@@ -17,20 +17,19 @@ from engage.models import Base
 from tests.conftest import POSTGRES_URL
 from tests.conftest import test_config as app_config
 
-MIGRATIONS_DATABASE = "engage_test_b_migrations"
-
 
 def _fresh_postgres_database() -> Iterator[str]:
     server = sa.make_url(POSTGRES_URL)
+    migrations_database = f"{server.database}_migrations"  # beside this worker's test database
     admin = sa.create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{MIGRATIONS_DATABASE}"'))
-            connection.execute(sa.text(f'CREATE DATABASE "{MIGRATIONS_DATABASE}"'))
-        yield server.set(database=MIGRATIONS_DATABASE).render_as_string(hide_password=False)
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{migrations_database}"'))
+            connection.execute(sa.text(f'CREATE DATABASE "{migrations_database}"'))
+        yield server.set(database=migrations_database).render_as_string(hide_password=False)
         with admin.connect() as connection:
             connection.execute(
-                sa.text(f'DROP DATABASE IF EXISTS "{MIGRATIONS_DATABASE}" WITH (FORCE)')
+                sa.text(f'DROP DATABASE IF EXISTS "{migrations_database}" WITH (FORCE)')
             )
     finally:
         admin.dispose()

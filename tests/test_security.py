@@ -727,6 +727,29 @@ def test_security_headers_on_pages_and_errors(client: FlaskClient) -> None:
         assert "Strict-Transport-Security" not in response.headers, path  # plain HTTP here
 
 
+@pytest.mark.parametrize(
+    ("tile_url", "img_src"),
+    [
+        ("", "img-src 'self' data:"),
+        (
+            "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+            "img-src 'self' data: https://tile.openstreetmap.org",
+        ),
+        (
+            "https://{s}.tiles.example.org/{z}/{x}/{y}.png",
+            "img-src 'self' data: https://*.tiles.example.org",
+        ),
+        ("javascript:alert(1)//{z}", "img-src 'self' data:"),
+    ],
+)
+def test_images_come_from_this_site_and_the_configured_map_tile_server(
+    make_app: Any, tile_url: str, img_src: str
+) -> None:
+    client = make_app(MAP_TILE_URL=tile_url).test_client()
+    policy = client.get("/").headers["Content-Security-Policy"]
+    assert img_src in policy.split("; ")
+
+
 def test_pages_have_no_inline_scripts_or_styles(client: FlaskClient) -> None:
     # The policy forbids them, so any that crept in would silently not run.
     for path in ["/", "/sign-in", "/register", "/missions/"]:
