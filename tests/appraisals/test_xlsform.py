@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import io
 import zipfile
+from pathlib import Path
 from typing import Any
 
 import openpyxl  # type: ignore[import-untyped]
 import pytest
+from pyxform.xls2xform import convert  # type: ignore[import-untyped]
 
 from engage.appraisals import xlsform
 from engage.appraisals.xlsform import FieldDefinition, ParsedForm, XLSFormError
@@ -541,3 +543,59 @@ def test_read_returns_row_errors_beside_the_questions_it_could_read() -> None:
     assert [(p.sheet, p.row) for p in parsed.errors] == [("survey", 3)]
     with pytest.raises(XLSFormError):
         xlsform.read(b"not a workbook")
+
+
+# --- Workbooks saved by a spreadsheet program --------------------------------------------------
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def test_a_workbook_saved_by_libreoffice_is_a_valid_xlsform_for_the_reference_tool() -> None:
+    # The fixture is what ODK and Kobo accept: pyxform turns it into an XForm.
+    result = convert(xlsform=str(FIXTURES / "street-trees.xlsx"))
+    assert "<h:title>Street trees</h:title>" in result.xform
+
+
+def test_a_workbook_saved_by_libreoffice_imports_every_question_we_support() -> None:
+    parsed = xlsform.read((FIXTURES / "street-trees.xlsx").read_bytes())
+
+    assert [(f.name, f.type) for f in parsed.fields] == [
+        ("species", "single_choice"),
+        ("species_other", "text"),
+        ("trunk_cm", "integer"),
+        ("height_m", "decimal"),
+        ("condition", "multiple_choice"),
+        ("observed_on", "date"),
+        ("observed_at", "time"),
+        ("location", "location"),
+        ("photo", "photo"),
+        ("notes", "long_text"),
+    ]
+    by_name = {f.name: f for f in parsed.fields}
+    assert by_name["species"].label == "Species"
+    assert by_name["species"].required
+    assert [c["value"] for c in by_name["species"].choices] == ["oak", "plane", "lime", "other"]
+    assert (by_name["species_other"].condition_field, by_name["species_other"].condition_value) == (
+        "species",
+        "other",
+    )
+    assert (by_name["trunk_cm"].min_value, by_name["trunk_cm"].max_value) == (1, 1500)
+    assert by_name["trunk_cm"].hint == "In centimetres, measured 1.3 m above the ground"
+    # The metadata rows, the group and the note are skipped, each named by its row.
+    assert [(w.row, w.params) for w in parsed.warnings] == [
+        (2, {"type": "start"}),
+        (3, {"type": "end"}),
+        (4, {"type": "today"}),
+        (5, {"name": "tree"}),
+        (17, {}),
+    ]
+
+
+def test_a_workbook_saved_by_libreoffice_with_unsupported_types_names_each_row() -> None:
+    parsed = xlsform.read((FIXTURES / "unsupported-types.xlsx").read_bytes())
+
+    assert [(p.row, p.params["type"]) for p in parsed.errors] == [
+        (3, "geotrace"),
+        (4, "begin_repeat"),
+        (5, "audio"),
+    ]
