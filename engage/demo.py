@@ -19,6 +19,9 @@ from engage.advisory import meetings as advisory_meetings
 from engage.advisory import services as advisory_services
 from engage.advisory import workspace as advisory_workspace
 from engage.advisory.models import Attendance, MemberRole, SeatFilling
+from engage.appraisals import areas as appraisal_areas
+from engage.appraisals import instruments, mapping, projects, review, submissions
+from engage.appraisals.models import AppraisalKind, FieldType, Status, SubmissionState
 from engage.codesign import services as codesign
 from engage.codesign import syntheses
 from engage.codesign.models import Moderation, PriorityMethod, RoundKind
@@ -347,6 +350,7 @@ def seed(session: Session, today: date | None = None) -> dict[str, tuple[str, st
     seed_jury(session, mission.id, officer, today)
     seed_codesign(session, officer, people[Role.RESIDENT], today)
     seed_advisory(session, group.slug, officer, people[Role.RESIDENT], today)
+    seed_appraisals(session, officer, people[Role.EVALUATOR], people[Role.RESIDENT])
     return credentials
 
 
@@ -766,3 +770,200 @@ def seed_advisory(session: Session, slug: str, officer: User, resident: User, to
         ),
         actor=officer,
     )
+
+
+# Three wards of the demo borough (boxes in WGS 84 degrees: west, south, east, north).
+DEMO_AREAS = [
+    ("Kentish Town", "Around Kentish Town Road and the Leighton Road schools.",
+     (-0.1480, 51.5440, -0.1330, 51.5560)),
+    ("Gospel Oak", "From Mansfield Road to Lismore Circus.", (-0.1560, 51.5500, -0.1450, 51.5590)),
+    ("Camden Town", "The high street, the market and the canal.", (-0.1470, 51.5330, -0.1330, 51.5440)),
+]  # fmt: skip
+
+# Readings at school gates (PM2.5, µg/m³): a few high ones by main roads, one implausible.
+DEMO_READINGS = [
+    (11.5, "school"), (14.0, "school"), (31.5, "road"), (9.0, "park"), (12.5, "school"),
+    (27.0, "road"), (8.5, "park"), (16.0, "school"), (22.5, "road"), (10.0, "park"),
+    (13.0, "school"), (35.0, "road"), (7.5, "park"), (15.5, "school"), (180.0, "road"),
+    (12.0, "school"), (24.5, "road"), (9.5, "park"),
+]  # fmt: skip
+
+DEMO_APPRAISALS = [
+    # area, scores for the Place Standard's 14 criteria, in its order
+    ("Kentish Town", [3, 4, 2, 3, 4, 3, 5, 5, 3, 4, 5, 4, 3, 2]),
+    ("Kentish Town", [2, 5, 2, 2, 3, 3, 4, 5, 2, 4, 4, 3, 2, 2]),
+    ("Kentish Town", [4, 5, 3, 3, 5, 4, 5, 6, 3, 5, 5, 4, 3, 3]),
+    ("Gospel Oak", [5, 3, 4, 4, 6, 5, 3, 3, 3, 5, 6, 5, 4, 3]),
+    ("Gospel Oak", [4, 3, 5, 5, 6, 4, 3, 2, 2, 4, 5, 5, 4, 2]),
+    ("Camden Town", [3, 6, 1, 2, 2, 2, 6, 6, 2, 5, 6, 3, 2, 2]),
+    ("Camden Town", [2, 7, 2, 3, 2, 1, 6, 5, 3, 6, 5, 2, 2, 3]),
+]
+
+
+def seed_appraisals(session: Session, officer: User, evaluator: User, resident: User) -> None:
+    """The borough's wards as areas; an open air-quality project whose readings by neighbours
+    are mostly approved (one flagged, one waiting); a closed Place Standard appraisal with a
+    workshop group's scores; and a closed multi-criteria mapping of ways to cut traffic."""
+    neighbours = [
+        user
+        for n in range(12)
+        if (user := accounts.get_user_by_email(session, f"neighbour{n + 1}@{DEMO_DOMAIN}"))
+    ]
+    wards = {
+        name: appraisal_areas.create_area(
+            session, DEMO_SLUG, appraisal_areas.AreaFields(name, about, *box), actor=officer
+        )
+        for name, about, box in DEMO_AREAS
+    }
+    mission_id = missions.get_mission(session, DEMO_SLUG, include_drafts=True).id
+    project = projects.create_project(
+        session,
+        mission_id,
+        projects.ProjectFields(
+            title="Air at the school gate",
+            summary="Parents and pupils measure fine particles (PM2.5) where children wait.",
+            protocol="Use a borrowed PM2.5 sensor. Stand at the school gate at drop-off time "
+            "(8:30 to 8:50), hold the sensor at a child's head height, away from exhausts, "
+            "and note the reading after two minutes. Say where you stood.",
+        ),
+        actor=officer,
+    )
+    for values in [
+        projects.FieldValues(FieldType.DECIMAL, "pm25", "PM2.5 reading", "After two minutes.",
+                             required=True, unit="µg/m³", min_value=0, max_value=1000,
+                             expected_min=0, expected_max=150),
+        projects.FieldValues(FieldType.SINGLE_CHOICE, "site", "Where did you stand?",
+                             required=True, choices=[
+                                 {"value": "school", "label": "At a school gate"},
+                                 {"value": "road", "label": "By a main road"},
+                                 {"value": "park", "label": "In a park or playground"}]),
+        projects.FieldValues(FieldType.INTEGER, "vehicles", "Vehicles idling nearby",
+                             "Count engines left running within 20 metres.", min_value=0,
+                             max_value=200, condition_field="site", condition_value="road"),
+        projects.FieldValues(FieldType.LONG_TEXT, "note", "Anything else we should know?"),
+        projects.FieldValues(FieldType.LOCATION, "location", "Where", required=True),
+        projects.FieldValues(FieldType.PHOTO, "photo", "A photo of the spot (optional)",
+                             "Please leave people out of it."),
+    ]:  # fmt: skip
+        projects.add_field(session, project.slug, values, actor=officer)
+    project = projects.change_status(session, project.slug, Status.OPEN, actor=officer)
+    for number, (reading, site) in enumerate(DEMO_READINGS):
+        ward = list(wards.values())[number % len(wards)]
+        assert ward.west is not None and ward.south is not None  # boxed above
+        answers: dict[str, str | list[str]] = {"pm25": str(reading), "site": site}
+        if site == "road":
+            answers["vehicles"] = str(3 + number % 5)
+        submissions.submit(
+            session,
+            project,
+            submissions.Entry(
+                answers,
+                latitude=f"{ward.south + 0.002 + (number % 4) * 0.002:.5f}",
+                longitude=f"{ward.west + 0.002 + (number % 5) * 0.002:.5f}",
+                share_exact=number % 3 == 0,
+            ),
+            client_id=f"00000000-0000-4000-8000-{number:012d}",
+            actor=neighbours[number % len(neighbours)] if neighbours else resident,
+            photo_dir="",  # no photos in the demo
+        )
+    flagged = review.list_for_review(
+        session, project, review.SubmissionFilter(flagged_only=True), 1, viewer=evaluator
+    ).items
+    for submission in flagged:  # the implausible reading
+        review.review_submission(
+            session,
+            submission.id,
+            SubmissionState.HAS_ISSUES,
+            "180 µg/m³ is far above every other reading: was the sensor near an exhaust?",
+            actor=evaluator,
+        )
+    received = review.list_for_review(
+        session, project, review.SubmissionFilter(SubmissionState.RECEIVED), 1, viewer=evaluator
+    ).items
+    review.bulk_review(  # all but the two newest, which wait for a reviewer
+        session,
+        project,
+        SubmissionState.APPROVED,
+        "",
+        ids=[submission.id for submission in received[2:]],
+        actor=evaluator,
+    )
+
+    place = instruments.create_instrument(
+        session,
+        DEMO_SLUG,
+        instruments.InstrumentFields("How good is our place?", "", 1, 7, "", ""),
+        actor=officer,
+        from_template=True,
+    )
+    instruments.open_instrument(session, place.slug, actor=officer)
+    for number, (ward_name, ratings) in enumerate(DEMO_APPRAISALS):
+        people = [resident, *neighbours]
+        instruments.submit_appraisal(
+            session,
+            place,
+            wards[ward_name].id,
+            {
+                criterion.id: (score, DEMO_JUSTIFICATIONS[score >= 4])
+                for criterion, score in zip(place.criteria, ratings, strict=True)
+            },
+            f"00000000-0000-4000-9000-{number:012d}",
+            actor=people[number % len(people)],
+        )
+    instruments.submit_appraisal(
+        session,
+        place,
+        wards["Kentish Town"].id,
+        {criterion.id: (3, "The group agreed after some debate.") for criterion in place.criteria},
+        "00000000-0000-4000-9000-999999999999",
+        actor=officer,
+        kind=AppraisalKind.GROUP,
+        group_name="Queen's Crescent library workshop",
+        participants=14,
+    )
+    instruments.close_instrument(session, place.slug, actor=officer)
+
+    exercise = mapping.create_exercise(
+        session,
+        DEMO_SLUG,
+        mapping.NewExerciseFields(
+            title="Cutting traffic on Queen's Crescent",
+            question="Which way of cutting through-traffic would serve the street best?",
+            scale_min=0,
+            scale_max=100,
+            options=["Low-traffic neighbourhood", "Bus gate at rush hours", "Do nothing"],
+            criteria=["Cleaner air", "Access for disabled people", "Cost to the council"],
+        ),
+        actor=officer,
+    )
+    mapping.open_exercise(session, exercise.slug, actor=officer)
+    for number, participant in enumerate([resident, *neighbours[:5]]):
+        weights = {
+            c.id: float(w) for c, w in zip(exercise.criteria, DEMO_WEIGHTS[number % 3], strict=True)
+        }
+        cells = {
+            (option.id, criterion.id): (
+                float(max(0, low - 10 * (number % 2))),
+                float(min(100, low + 20 + 5 * number)),
+                DEMO_REASONS[position],
+            )
+            for position, option in enumerate(exercise.options)
+            for criterion, low in zip(exercise.criteria, DEMO_LOWS[position], strict=True)
+        }
+        mapping.save_response(
+            session, exercise.slug, actor=participant, weights=weights, scores=cells
+        )
+    mapping.close_exercise(session, exercise.slug, actor=officer)
+
+
+DEMO_JUSTIFICATIONS = {
+    False: "Heavy traffic and narrow pavements make this hard, especially with a buggy.",
+    True: "Mostly fine: quiet side streets and people look after them.",
+}
+DEMO_WEIGHTS = [(50, 30, 20), (30, 50, 20), (40, 20, 40)]
+DEMO_LOWS = [(60, 40, 30), (45, 55, 50), (10, 50, 80)]  # per option, per criterion
+DEMO_REASONS = [
+    "Filters cut through-traffic at once, but displaced traffic may reach the main roads.",
+    "Keeps buses moving and access for everyone, but only at rush hours.",
+    "Costs nothing now; the air and the injuries stay as they are.",
+]

@@ -84,6 +84,13 @@ def test_demo_seeds_once_and_prints_working_accounts(demo_app: Flask) -> None:
     assert counts["advisory_memberships"] == 7
     assert counts["advisory_meetings"] == 2
     assert counts["advisory_drafts"] == 1
+    assert counts["appraisal_areas"] == 3
+    assert counts["appraisal_submissions"] == 18
+    assert counts["appraisal_reviews"] == 1 + 15  # one with issues; all but two others approved
+    assert counts["appraisal_flags"] == 1  # the implausible reading
+    assert counts["appraisals"] == 8  # seven residents' and a workshop group's
+    assert counts["appraisal_criteria"] == 14  # the Place Standard
+    assert counts["mapping_responses"] == 6
 
     again = runner.invoke(args=["demo", "--no-serve"])
 
