@@ -20,8 +20,11 @@ T = TypeVar("T")
 
 
 def strip(value: Any) -> Any:
-    """Surrounding spaces removed. NUL characters, which no one types and PostgreSQL cannot
-    store, are refused (a ValueError from a filter becomes the field's error)."""
+    """Surrounding spaces removed, and a text box missing from the post read as empty (as a
+    browser sends it). NUL characters, which no one types and PostgreSQL cannot store, are
+    refused (a ValueError from a filter becomes the field's error)."""
+    if value is None:
+        return ""
     if not isinstance(value, str):
         return value
     if "\x00" in value:

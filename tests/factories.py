@@ -27,6 +27,7 @@ from engage.advisory.models import (
     Membership,
     SeatFilling,
 )
+from engage.appraisals import photos
 from engage.appraisals.models import (
     Appraisal,
     AppraisalKind,
@@ -39,6 +40,7 @@ from engage.appraisals.models import (
     MappingCriterion,
     MappingExercise,
     MappingOption,
+    Photo,
     Project,
     Status,
     Submission,
@@ -733,6 +735,37 @@ def make_submission(
     session.add(submission)
     session.commit()
     return submission
+
+
+def jpeg_bytes(size: tuple[int, int] = (64, 48), colour: str = "seagreen") -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, colour).save(out, "JPEG")
+    return out.getvalue()
+
+
+def make_photo(
+    session: Session, submission: Submission, directory: Path, *, field_name: str = "photo"
+) -> Photo:
+    """A photo answer of ``submission``, processed and stored in ``directory`` as the submit
+    service does."""
+    processed = photos.process_photo(jpeg_bytes())
+    photos.store_photo(processed, directory)
+    photo = Photo(
+        submission=submission,
+        field_name=field_name,
+        content_type=processed.content_type,
+        stored_name=processed.stored_name,
+        display_name=processed.display_name,
+        width=processed.width,
+        height=processed.height,
+        byte_size=len(processed.full),
+        sha256=processed.sha256,
+    )
+    session.add(photo)
+    session.commit()
+    return photo
 
 
 def make_instrument(

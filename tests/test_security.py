@@ -27,6 +27,7 @@ from engage import create_app, security
 from engage.accounts import services as accounts
 from engage.accounts.models import User
 from engage.advisory.models import MemberRole, SeatFilling
+from engage.appraisals.models import Status, SubmissionState
 from engage.codesign import services as codesign_services
 from engage.codesign.models import RoundKind, RoundStatus
 from engage.extensions import db
@@ -34,22 +35,29 @@ from engage.jobs import Job
 from engage.security import Role, public, safe_next_url
 from tests.factories import (
     DEFAULT_PASSWORD,
+    make_appraisal,
+    make_area,
     make_comment,
     make_contribution,
     make_draft,
+    make_exercise,
     make_group,
     make_indicator,
+    make_instrument,
     make_jury,
     make_meeting,
     make_membership,
     make_mission,
     make_outcome,
     make_paper,
+    make_photo,
     make_process,
     make_project,
     make_recommendation,
     make_response,
     make_round,
+    make_science_project,
+    make_submission,
     make_user,
     record_presence,
     small_pdf,
@@ -195,15 +203,74 @@ AUDIENCE: dict[str, str] = {
     "advisory_workspace.comment": "signed_in",
     "advisory_workspace.adopt": "signed_in",
     "advisory_workspace.withdraw": "signed_in",
+    # citizen science: projects and their forms
+    "appraisal_projects.index": "public",
+    "appraisal_projects.show": "public",
+    "appraisal_projects.new": "officer",
+    "appraisal_projects.edit": "officer",
+    "appraisal_projects.form_builder": "officer",
+    "appraisal_projects.add_field": "officer",
+    "appraisal_projects.edit_field": "officer",
+    "appraisal_projects.delete_field": "officer",
+    "appraisal_projects.move_field": "officer",
+    "appraisal_projects.import_form": "officer",
+    "appraisal_projects.change_status": "officer",
+    # citizen science: submitting, and one's own submissions (their services admit the author
+    # and reviewers); photos are public when approved, the author's and reviewers' otherwise
+    "appraisal_submissions.submit": "signed_in",
+    "appraisal_submissions.show": "signed_in",
+    "appraisal_submissions.correct": "signed_in",
+    "appraisal_submissions.mine": "signed_in",
+    "appraisal_submissions.photo": "public",
+    # citizen science: review and exports (officers and evaluators), the public map and list
+    "appraisal_review.queue": "reviewer",
+    "appraisal_review.detail": "reviewer",
+    "appraisal_review.bulk": "reviewer",
+    "appraisal_review.export": "reviewer",
+    "appraisal_review.map": "public",
+    "appraisal_review.map_data": "public",
+    "appraisal_review.observations": "public",
+    # community appraisals (results: staff while open, everyone once closed)
+    "appraisal_instruments.index": "public",
+    "appraisal_instruments.show": "public",
+    "appraisal_instruments.results": "public",
+    "appraisal_instruments.appraise": "signed_in",
+    "appraisal_instruments.new": "officer",
+    "appraisal_instruments.edit": "officer",
+    "appraisal_instruments.status": "officer",
+    "appraisal_instruments.new_criterion": "officer",
+    "appraisal_instruments.edit_criterion": "officer",
+    "appraisal_instruments.move_criterion": "officer",
+    "appraisal_instruments.delete_criterion": "officer",
+    "appraisal_instruments.group": "officer",
+    "appraisal_instruments.areas": "officer",
+    "appraisal_instruments.new_area": "officer",
+    "appraisal_instruments.edit_area": "officer",
+    "appraisal_instruments.delete_area": "officer",
+    # multi-criteria mapping (results: staff while open, everyone once closed)
+    "appraisal_mapping.index": "public",
+    "appraisal_mapping.exercise": "public",
+    "appraisal_mapping.results": "public",
+    "appraisal_mapping.respond": "signed_in",
+    "appraisal_mapping.new": "officer",
+    "appraisal_mapping.edit": "officer",
+    "appraisal_mapping.add_option": "officer",
+    "appraisal_mapping.add_criterion": "officer",
+    "appraisal_mapping.edit_option": "officer",
+    "appraisal_mapping.edit_criterion": "officer",
+    "appraisal_mapping.delete_option": "officer",
+    "appraisal_mapping.delete_criterion": "officer",
+    "appraisal_mapping.status": "officer",
 }
 
 ROLES = ("anonymous", "resident", "officer", "evaluator", "admin")
-# Admins hold every role. Evaluators are staff but have no routes of their own yet.
+# Admins hold every role.
 WHO_MAY: dict[str, frozenset[str]] = {
     "public": frozenset(ROLES),
     "signed_in": frozenset(ROLES) - {"anonymous"},
     "officer": frozenset({"officer", "admin"}),
     "evaluator": frozenset({"evaluator", "admin"}),
+    "reviewer": frozenset({"officer", "evaluator", "admin"}),
     "admin": frozenset({"admin"}),
 }
 
@@ -248,9 +315,13 @@ class Scene:
     url_overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def url(self, app: Flask, rule: Any) -> str:
-        args = {**self.url_args, **self.url_overrides.get(rule.endpoint, {})}
+        """The rule's URL; an override the rule does not take goes in the query string
+        (``?mission=`` for pages that make something for a mission)."""
+        overrides = self.url_overrides.get(rule.endpoint, {})
+        args = {**self.url_args, **overrides}
+        query = {name: value for name, value in overrides.items() if name not in rule.arguments}
         with app.test_request_context():
-            return url_for(rule.endpoint, **{name: args[name] for name in rule.arguments})
+            return url_for(rule.endpoint, **{name: args[name] for name in rule.arguments}, **query)
 
 
 def build_scene(app: Flask, role: str, *, password: str | None = None) -> Scene:
@@ -275,6 +346,7 @@ def build_scene(app: Flask, role: str, *, password: str | None = None) -> Scene:
         draw_args, draw_forms = jury_draw_scene(session, users)
         codesign = codesign_scene(session, owner or target, mission)
         advisory = advisory_scene(app, session, users, owner or target, mission)
+        appraisals = appraisals_scene(app, session, users, owner or target, mission)
         return Scene(
             user_ids={name: user.id for name, user in users.items()},
             form_values={
@@ -282,13 +354,19 @@ def build_scene(app: Flask, role: str, *, password: str | None = None) -> Scene:
                 **draw_forms,
                 **codesign.form_values,
                 **advisory.form_values,
+                **appraisals.form_values,
             },
-            url_overrides={**codesign.url_overrides, **advisory.url_overrides},
+            url_overrides={
+                **codesign.url_overrides,
+                **advisory.url_overrides,
+                **appraisals.url_overrides,
+            },
             url_args={
                 **jury_args,
                 **draw_args,
                 **codesign.url_args,
                 **advisory.url_args,
+                **appraisals.url_args,
                 "slug": mission.slug,
                 "outcome_id": outcome.id,
                 "indicator_id": indicator.id,
@@ -354,7 +432,9 @@ def jury_setup_scene(
 
 GENDER = {"gender": ["female", "male"]}
 # POST routes that answer with a file rather than a redirect.
-DOWNLOADS = {"juries.export_pool", "jury_draws.export_panel"}
+DOWNLOADS = {"juries.export_pool", "jury_draws.export_panel", "appraisal_review.export"}
+# Posts whose answer is a page of results rather than a redirect.
+RESULT_PAGES = {"appraisal_projects.import_form"}
 
 
 # juries: selection, draws and panels
@@ -547,6 +627,173 @@ def advisory_scene(
     )
 
 
+# citizen science and appraisals
+# An XLSForm saved by LibreOffice Calc (see tests/appraisals/fixtures/SOURCE.md).
+XLSFORM = (Path(__file__).parent / "appraisals" / "fixtures" / "street-trees.xlsx").read_bytes()
+
+
+def appraisals_scene(
+    app: Flask, session: Session, users: dict[str, User], author: User, mission: Any
+) -> CodesignScene:
+    """A project with a submission of ``author``'s that has issues (so they may correct it) and
+    an approved photo; open instruments and exercises to take part in and to edit, and closed
+    ones whose results everyone may read; areas to edit and delete."""
+    areas = {name: make_area(session, mission, name=name) for name in ("Kentish Town", "Spare")}
+    project = make_science_project(session, mission)
+    to_build = make_science_project(session, mission, status=Status.DRAFT)
+    to_import = make_science_project(session, mission, status=Status.DRAFT)
+    with_issues = make_submission(session, project, author, state=SubmissionState.HAS_ISSUES)
+    approved = make_submission(session, project, author, state=SubmissionState.APPROVED)
+    to_review, to_bulk_review = make_submission(session, project), make_submission(session, project)
+    photo = make_photo(session, approved, Path(app.instance_path) / "appraisal-photos")
+    instrument, to_edit = make_instrument(session, mission), make_instrument(session, mission)
+    appraised = make_instrument(session, mission, status=Status.CLOSED)
+    make_appraisal(session, appraised, areas["Kentish Town"], [4, 5, 6])
+    exercise, to_change = make_exercise(session, mission), make_exercise(session, mission)
+    mapped = make_exercise(session, mission, status=Status.CLOSED)
+    scores = {f"score_{criterion.id}": "4" for criterion in instrument.criteria} | {
+        f"justification_{criterion.id}": "Wide pavements." for criterion in instrument.criteria
+    }
+    appraisal = {"area_id": str(areas["Kentish Town"].id), **scores}
+    response = {f"weight-{criterion.id}": "50" for criterion in exercise.criteria}
+    for option in exercise.options:
+        for criterion in exercise.criteria:
+            cell = f"{option.id}-{criterion.id}"
+            response |= {f"low-{cell}": "40", f"high-{cell}": "60", f"reason-{cell}": "Why."}
+    instruments = {
+        f"appraisal_instruments.{name}": {"slug": instrument.slug}
+        for name in ("show", "appraise", "group", "edit")
+    } | {
+        f"appraisal_instruments.{name}": {
+            "slug": to_edit.slug,
+            "criterion_id": to_edit.criteria[0 if name != "delete_criterion" else -1].id,
+        }
+        for name in (
+            "status",
+            "new_criterion",
+            "edit_criterion",
+            "move_criterion",
+            "delete_criterion",
+        )
+    }
+    exercises = {
+        f"appraisal_mapping.{name}": {"slug": exercise.slug} for name in ("exercise", "respond")
+    } | {
+        f"appraisal_mapping.{name}": {
+            "slug": to_change.slug,
+            "option_id": to_change.options[0 if name == "edit_option" else -1].id,
+            "criterion_id": to_change.criteria[0 if name == "edit_criterion" else -1].id,
+        }
+        for name in (
+            "edit", "status", "add_option", "add_criterion", "edit_option", "edit_criterion",
+            "delete_option", "delete_criterion",
+        )
+    }  # fmt: skip
+    return CodesignScene(
+        url_args={"submission_id": with_issues.id, "photo_id": photo.id, "size": "display"},
+        url_overrides={
+            **{
+                f"appraisal_submissions.{name}": {"slug": project.slug}
+                for name in ("submit", "mine")
+            },
+            **{
+                f"appraisal_review.{name}": {"slug": project.slug}
+                for name in ("queue", "bulk", "export", "map", "map_data", "observations")
+            },
+            "appraisal_review.detail": {"slug": project.slug, "submission_id": to_review.id},
+            **{
+                f"appraisal_projects.{name}": {
+                    "slug": to_build.slug,
+                    "field_id": to_build.fields[2 if name == "delete_field" else 0].id,
+                }
+                for name in (
+                    "show",
+                    "edit",
+                    "form_builder",
+                    "add_field",
+                    "edit_field",
+                    "delete_field",
+                    "move_field",
+                    "import_form",
+                    "change_status",
+                )
+            },
+            "appraisal_projects.import_form": {"slug": to_import.slug},
+            **instruments,
+            **exercises,
+            "appraisal_instruments.results": {"slug": appraised.slug},
+            "appraisal_instruments.edit_area": {"area_id": areas["Kentish Town"].id},
+            "appraisal_instruments.new_area": {"mission": mission.slug},
+            "appraisal_instruments.areas": {"mission": mission.slug},
+            "appraisal_instruments.delete_area": {"area_id": areas["Spare"].id},
+            "appraisal_mapping.results": {"slug": mapped.slug},
+        },
+        form_values={
+            "appraisal_submissions.submit": {
+                "client-id": "6f1c1f4e-5d55-4a4e-9d38-9a4b8f3c2e11",
+                "pm25": "12.5",
+                "location-latitude": "51.55",
+                "location-longitude": "-0.14",
+            },
+            "appraisal_submissions.correct": {
+                "pm25": "12.5",
+                "location-latitude": "51.55",
+                "location-longitude": "-0.14",
+            },
+            "appraisal_projects.new": {"mission_id": str(mission.id), "title": "Tree count"},
+            "appraisal_projects.add_field": {"type": "text", "label": "Street", "name": "street"},
+            "appraisal_projects.edit_field": {"type": "decimal", "label": "PM2.5", "name": ""},
+            "appraisal_projects.move_field": {"direction": "down"},
+            "appraisal_projects.import_form": {"file": (XLSFORM, "form.xlsx")},
+            "appraisal_projects.change_status": {"status": "open"},
+            "appraisal_review.detail": {"to_state": "approved"},
+            "appraisal_review.bulk": {
+                "to_state": "approved",
+                "scope": "checked",
+                "ids": str(to_bulk_review.id),
+            },
+            "appraisal_review.export": {"format": "csv", "state": "approved"},
+            "appraisal_instruments.new_area": {"name": "Gospel Oak"},
+            "appraisal_instruments.new": {
+                "mission_id": str(mission.id),
+                "start": "place_standard",
+                "scale_min": "1",
+                "scale_max": "7",
+            },
+            "appraisal_instruments.edit": {"scale_min": "1", "scale_max": "7"},
+            "appraisal_instruments.status": {"action": "close"},
+            "appraisal_instruments.new_criterion": {"label": "Trees", "question": "Enough?"},
+            "appraisal_instruments.edit_criterion": {"label": "Trees", "question": "Enough?"},
+            "appraisal_instruments.move_criterion": {"direction": "down"},
+            "appraisal_instruments.appraise": {
+                **appraisal,
+                "client_id": "0b8c9d1e-6f7a-4b2c-8d3e-1f2a3b4c5d6e",
+            },
+            "appraisal_instruments.group": {
+                **appraisal,
+                "client_id": "1c9d0e2f-7a8b-4c3d-9e4f-2a3b4c5d6e7f",
+                "group_name": "Library workshop",
+                "participants": "12",
+            },
+            "appraisal_mapping.new": {
+                "mission_id": str(mission.id),
+                "options": "Bus gate\nDo nothing",
+                "criteria": "Cost",
+                "question": "How?",
+                "scale_min": "0",
+                "scale_max": "100",
+            },
+            "appraisal_mapping.edit": {"question": "How?", "scale_min": "0", "scale_max": "100"},
+            "appraisal_mapping.respond": response,
+            "appraisal_mapping.add_option": {"option-label": "Wider pavements"},
+            "appraisal_mapping.add_criterion": {"criterion-label": "Safety"},
+            "appraisal_mapping.edit_option": {"label": "Renamed"},
+            "appraisal_mapping.edit_criterion": {"label": "Renamed"},
+            "appraisal_mapping.status": {"action": "close"},
+        },
+    )
+
+
 MEETING_FORM = {
     "starts_at": "2030-03-04T18:00",
     "ends_at": "2030-03-04T20:00",
@@ -598,6 +845,7 @@ def test_every_route_admits_exactly_its_audience(
         method = "GET" if "GET" in (rule.methods or ()) else "POST"
         act_as(client, user_id)
         response = client.open(url, method=method)
+        response.close()  # as a server does: a streamed download's context ends here
         status = response.status_code
         where = f"{method} {url} ({rule.endpoint}, {audience}) as {role}: {status}"
 
@@ -1026,6 +1274,7 @@ def test_odd_input_to_any_form_never_causes_a_server_error(
                     name, [(io.BytesIO(value[0]), value[1]) if isinstance(value, tuple) else value]
                 )
         response = client.post(url, data=data)
+        response.close()  # as a server does: a streamed download's context ends here
         statuses[rule.endpoint] = response.status_code
         if response.status_code >= 500:
             failures.append(f"POST {url} ({rule.endpoint}): {response.status_code}")
@@ -1037,7 +1286,7 @@ def test_odd_input_to_any_form_never_causes_a_server_error(
         unexpected = {
             endpoint: status
             for endpoint, status in statuses.items()
-            if status != (200 if endpoint in DOWNLOADS else 302)
+            if status != (200 if endpoint in DOWNLOADS | RESULT_PAGES else 302)
         }
         assert not unexpected, unexpected
 
@@ -1111,6 +1360,18 @@ ODD_ADDRESSES = [
     ("/advisory/papers/2147483648", 404),
     ("/advisory/drafts/-1", 404),
     ("/advisory/memberships/1/interests", 404),  # no membership 1 in this test
+    ("/science/%00", 404),
+    ("/science/?page=99999999999999999999999", 200),
+    ("/science/?mission=%00", 200),
+    ("/science/no-such-project/map.json?after=abc&limit=-5", 404),
+    ("/science/photos/99999999999999999999999/display", 404),
+    ("/science/photos/1/original%00", 404),
+    ("/science/submissions/99999999999999999999999", 404),
+    ("/science/no-such-project/review?state=nonsense&from=2026-13-45&area=x", 404),
+    ("/appraisals/%00/results?area=abc", 404),
+    ("/appraisals/areas?mission=%00", 200),  # asks which mission
+    ("/mapping/?page=-1", 200),
+    ("/mapping/" + "x" * 5000, 404),
 ]
 
 

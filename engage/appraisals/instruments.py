@@ -326,7 +326,12 @@ def get_criterion(session: Session, slug: str, criterion_id: int) -> Criterion:
 
 
 def _check_criterion(values: CriterionFields) -> CriterionFields:
-    label, question, hint = values.label.strip(), values.question.strip(), values.hint.strip()
+    # A field missing from the post arrives as None.
+    label, question, hint = (
+        (values.label or "").strip(),
+        (values.question or "").strip(),
+        (values.hint or "").strip(),
+    )
     if not label:
         raise Invalid(N_("Give the criterion a short name."), field="label")
     if not question:
