@@ -173,6 +173,9 @@ class Submission(Base):
     __table_args__ = (
         sa.UniqueConstraint("project_id", "client_id"),
         sa.Index("ix_appraisal_submissions_review", "project_id", "state", "id"),
+        sa.Index(
+            "ix_appraisal_submissions_arrival", "project_id", "id"
+        ),  # every state, newest first
         sa.Index("ix_appraisal_submissions_author_time", "author_id", "submitted_at"),
     )
 
@@ -339,9 +342,9 @@ class Appraisal(Base):
     instrument_id: Mapped[int] = mapped_column(
         sa.ForeignKey("appraisal_instruments.id", ondelete="CASCADE"), index=True
     )
-    area_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("appraisal_areas.id", ondelete="CASCADE"), index=True
-    )
+    # An area with appraisals is never deleted (the service says so; the database insists,
+    # checking at the end of the statement, so deleting a whole mission still cascades).
+    area_id: Mapped[int] = mapped_column(sa.ForeignKey("appraisal_areas.id"), index=True)
     client_id: Mapped[str] = mapped_column(sa.String(36))  # one appraisal per form shown
     author_id: Mapped[int | None] = mapped_column(  # the resident, or the group's facilitator
         sa.ForeignKey("users.id", ondelete="SET NULL")

@@ -300,6 +300,9 @@ def upgrade() -> None:
             batch_op.f("ix_appraisal_submissions_area_id"), ["area_id"], unique=False
         )
         batch_op.create_index(
+            "ix_appraisal_submissions_arrival", ["project_id", "id"], unique=False
+        )
+        batch_op.create_index(
             "ix_appraisal_submissions_author_time", ["author_id", "submitted_at"], unique=False
         )
         batch_op.create_index(
@@ -329,7 +332,6 @@ def upgrade() -> None:
             ["area_id"],
             ["appraisal_areas.id"],
             name=op.f("fk_appraisals_area_id_appraisal_areas"),
-            ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
             ["author_id"],
@@ -670,6 +672,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_appraisal_submissions_submitted_at"))
         batch_op.drop_index("ix_appraisal_submissions_review")
         batch_op.drop_index("ix_appraisal_submissions_author_time")
+        batch_op.drop_index("ix_appraisal_submissions_arrival")
         batch_op.drop_index(batch_op.f("ix_appraisal_submissions_area_id"))
 
     op.drop_table("appraisal_submissions")
