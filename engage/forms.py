@@ -86,6 +86,12 @@ def local_from_utc(value: datetime | None) -> datetime | None:
 MAX_PAGE = 100_000
 
 
+def requested_mission() -> str | None:
+    """The ``mission`` query argument (a mission's slug) that lists filter by, or None: no NUL
+    (PostgreSQL cannot compare it), no longer than a slug can be."""
+    return request.args.get("mission", "", type=str).replace("\x00", "")[:80] or None
+
+
 def requested_page() -> int:
     """The ``page`` query argument, between 1 and MAX_PAGE (a huge one would overflow OFFSET)."""
     page = request.args.get("page", 1, type=int) or 1

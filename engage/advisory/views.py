@@ -28,7 +28,7 @@ from engage.advisory.forms import (
 from engage.advisory.models import AdvisoryGroup, Membership
 from engage.errors import DomainError
 from engage.extensions import db
-from engage.forms import BaseForm, form_values
+from engage.forms import BaseForm, form_values, requested_mission
 from engage.security import Role, current_user_holds, holds, public, roles_required, signed_in
 
 bp = Blueprint("advisory", __name__, url_prefix="/advisory")
@@ -75,7 +75,7 @@ def _refuse_or_show(form: BaseForm, error: DomainError) -> None:
 def index() -> str:
     staff = current_user_holds(Role.OFFICER)
     # A mission's slug: no NUL (PostgreSQL cannot compare it), no longer than a slug can be.
-    mission = request.args.get("mission", "", type=str).replace("\x00", "")[:80] or None
+    mission = requested_mission()
     groups = services.list_groups(db.session, mission_slug=mission, include_drafts=staff)
     return render_template("advisory/index.html", groups=groups, staff=staff, mission=mission)
 

@@ -29,7 +29,7 @@ from engage.appraisals.models import AppraisalKind, Status
 from engage.appraisals.scores import compass_point, scale_fraction
 from engage.errors import DomainError
 from engage.extensions import db
-from engage.forms import BaseForm, form_values
+from engage.forms import BaseForm, form_values, requested_mission
 from engage.i18n import Message
 from engage.missions import services as missions
 from engage.security import Role, current_user_holds, public, roles_required, signed_in
@@ -67,12 +67,6 @@ def labels() -> dict[str, object]:
     }
 
 
-def _mission_arg() -> str:
-    """The ``mission`` query argument: no NUL (PostgreSQL cannot compare it), no longer than a
-    slug can be."""
-    return request.args.get("mission", "", type=str).replace("\x00", "")[:80]
-
-
 def _instrument_page(slug: str) -> Response:
     return redirect(url_for("appraisal_instruments.show", slug=slug))
 
@@ -95,7 +89,7 @@ def _area_fields(form: AreaForm) -> area_services.AreaFields:
 @bp.route("/areas", methods=["GET"])
 @officer
 def areas() -> str:
-    slug = _mission_arg()
+    slug = requested_mission() or ""
     if not slug:
         return render_template(
             "appraisals/areas/choose_mission.html",
@@ -113,7 +107,7 @@ def areas() -> str:
 @bp.route("/areas/new", methods=["GET", "POST"])
 @officer
 def new_area() -> str | Response:
-    slug = _mission_arg()
+    slug = requested_mission() or ""
     mission, _found = area_services.get_mission_areas(db.session, slug)
     form = AreaForm()
     if form.validate_on_submit():
@@ -170,7 +164,7 @@ def _instrument_fields(form: InstrumentForm) -> instruments.InstrumentFields:
 @bp.route("/", methods=["GET"])
 @public
 def index() -> str:
-    mission = _mission_arg() or None
+    mission = requested_mission()
     found = instruments.list_instruments(db.session, viewer=current_user, mission_slug=mission)
     return render_template(
         "appraisals/instruments/index.html",
@@ -186,7 +180,7 @@ def new() -> str | Response:
     choices = missions.list_missions(db.session, include_drafts=True)
     form = NewInstrumentForm(missions=[(m.id, m.title) for m in choices])
     if request.method == "GET":
-        wanted = _mission_arg()
+        wanted = requested_mission() or ""
         form.mission_id.data = next((m.id for m in choices if m.slug == wanted), None)
         form.title.data = _(place_standard.TITLE)  # the form starts from the Place Standard
     if form.validate_on_submit():

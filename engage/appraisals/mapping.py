@@ -142,9 +142,14 @@ def _hidden(exercise: MappingExercise) -> bool:
     return exercise.status is Status.DRAFT or exercise.mission.status is MissionStatus.DRAFT
 
 
-def list_exercises(session: Session, *, viewer: Any, page: int) -> Page[MappingExercise]:
-    """Exercises, newest first; drafts (and exercises of draft missions) only for officers."""
+def list_exercises(
+    session: Session, *, viewer: Any, page: int, mission_slug: str | None = None
+) -> Page[MappingExercise]:
+    """Exercises (of one mission, if given), newest first; drafts (and exercises of draft
+    missions) only for officers."""
     query = sa.select(MappingExercise).join(Mission, Mission.id == MappingExercise.mission_id)
+    if mission_slug:
+        query = query.where(Mission.slug == mission_slug)
     if not may_manage(viewer):
         query = query.where(
             MappingExercise.status != Status.DRAFT, Mission.status != MissionStatus.DRAFT

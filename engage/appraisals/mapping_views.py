@@ -20,7 +20,7 @@ from engage.appraisals.mapping_forms import (
 from engage.appraisals.models import MappingExercise, Status
 from engage.errors import DomainError
 from engage.extensions import db
-from engage.forms import BaseForm, requested_page
+from engage.forms import BaseForm, requested_mission, requested_page
 from engage.missions import services as missions
 from engage.security import Role, current_user_holds, public, roles_required, signed_in
 
@@ -55,7 +55,10 @@ def _refused(error: DomainError) -> None:
 @bp.route("/", methods=["GET"])
 @public
 def index() -> str:
-    exercises = mapping.list_exercises(db.session, viewer=current_user, page=requested_page())
+    mission = requested_mission()
+    exercises = mapping.list_exercises(
+        db.session, viewer=current_user, page=requested_page(), mission_slug=mission
+    )
     return render_template(
         "appraisals/mapping/index.html",
         exercises=exercises,

@@ -25,7 +25,7 @@ from engage.appraisals.project_forms import (
 from engage.appraisals.xlsform import Problem, XLSFormError
 from engage.errors import DomainError
 from engage.extensions import db
-from engage.forms import BaseForm, form_values, requested_page
+from engage.forms import BaseForm, form_values, requested_mission, requested_page
 from engage.security import Role, public, roles_required
 
 bp = Blueprint("appraisal_projects", __name__, url_prefix="/science")
@@ -104,7 +104,7 @@ def _field_prefill(form_field: FormField) -> dict[str, Any]:
 def index() -> str:
     viewer = _user()
     # A mission's slug: no NUL (PostgreSQL cannot compare it), no longer than a slug can be.
-    mission = request.args.get("mission", "", type=str).replace("\x00", "")[:80] or None
+    mission = requested_mission()
     page = projects.list_projects(
         db.session, viewer=viewer, mission_slug=mission, page=requested_page()
     )

@@ -34,7 +34,7 @@ from engage.codesign.models import ContributionKind, PriorityMethod, RoundKind, 
 from engage.db import utcnow
 from engage.errors import DomainError
 from engage.extensions import db
-from engage.forms import BaseForm, requested_page
+from engage.forms import BaseForm, requested_mission, requested_page
 from engage.security import Role, current_user_holds, public, signed_in
 
 bp = Blueprint("codesign", __name__, url_prefix="/codesign")
@@ -79,7 +79,7 @@ def _contribution_page(contribution_id: int) -> Response:
 @public
 def index() -> str:
     # A mission's slug: no NUL (PostgreSQL cannot compare it), no longer than a slug can be.
-    mission = request.args.get("mission", "", type=str).replace("\x00", "")[:80] or None
+    mission = requested_mission()
     processes = services.list_processes(db.session, mission_slug=mission, include_drafts=_staff())
     return render_template(
         "codesign/index.html", processes=processes, mission_slug=mission, can_manage=_staff()

@@ -25,7 +25,7 @@ from werkzeug.wrappers import Response
 
 from engage.errors import N_, DomainError, NotFound
 from engage.extensions import db, limiter
-from engage.forms import BaseForm, local_from_utc, requested_page, utc_from_local
+from engage.forms import BaseForm, local_from_utc, requested_mission, requested_page, utc_from_local
 from engage.juries import services, uploads
 from engage.juries.forms import (
     JURY_STATUS,
@@ -115,7 +115,7 @@ def _manager_context(jury: Jury) -> dict[str, Any]:
 def index() -> str:
     staff = current_user_holds(Role.OFFICER)
     # A mission's slug: no NUL (PostgreSQL cannot compare it), no longer than a slug can be.
-    mission = request.args.get("mission", "", type=str).replace("\x00", "")[:80] or None
+    mission = requested_mission()
     listings = services.list_juries(db.session, include_drafts=staff, mission_slug=mission)
     return render_template("juries/index.html", listings=listings, staff=staff)
 

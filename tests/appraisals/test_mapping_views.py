@@ -878,3 +878,16 @@ def test_the_forms_carry_their_csrf_tokens(make_app: Any, session: Session, offi
     session.expire_all()
     assert [o.label for o in draft.options][-1] == "Wider pavements"
     assert stored_response(session, officer) is not None
+
+
+def test_the_list_can_show_one_missions_exercises(client: FlaskClient, session: Session) -> None:
+    ours = make_exercise(session, make_mission(session, slug="ours"))
+    theirs = make_exercise(session, make_mission(session, slug="theirs"))
+    ours.title, theirs.title = "Our question", "Someone else asks"
+    session.commit()
+
+    page = client.get("/mapping/?mission=ours").get_data(as_text=True)
+
+    assert "Our question" in page
+    assert "Someone else" not in page
+    assert "Someone else" in client.get("/mapping/").get_data(as_text=True)
