@@ -30,7 +30,6 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from slugify import slugify
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -53,6 +52,7 @@ from engage.i18n import Message
 from engage.missions import services as missions
 from engage.missions.models import Mission, MissionStatus
 from engage.security import Role, holds
+from engage.slugs import unique_slug
 
 # First path segments under /appraisals that are pages, not instruments.
 RESERVED_SLUGS = frozenset({"new", "areas"})
@@ -157,17 +157,6 @@ def mission_areas(session: Session, instrument: Instrument) -> list[Area]:
 # --- Instruments ------------------------------------------------------------------------------
 
 
-def _unique_slug(session: Session, title: str) -> str:
-    base = slugify(title, max_length=72, word_boundary=True) or "appraisal"
-    taken = set(session.scalars(sa.select(Instrument.slug).where(Instrument.slug.startswith(base))))
-    taken |= RESERVED_SLUGS
-    slug, number = base, 1
-    while slug in taken:
-        number += 1
-        slug = f"{base}-{number}"
-    return slug
-
-
 def _check_instrument(values: InstrumentFields) -> None:
     if not values.title.strip():
         raise Invalid(N_("Give the instrument a title."), field="title")
@@ -228,7 +217,9 @@ def create_instrument(
         ]
     instrument = Instrument(
         mission_id=mission.id,
-        slug=_unique_slug(session, values.title),
+        slug=unique_slug(
+            session, Instrument.slug, values.title, fallback="appraisal", reserved=RESERVED_SLUGS
+        ),
         title=values.title.strip(),
         description=description,
         scale_min=values.scale_min,

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from slugify import slugify as make_slug
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -37,6 +36,7 @@ from engage.missions import services as missions
 from engage.missions.models import Mission, MissionStatus
 from engage.pagination import Page, offset_of
 from engage.security import Role, holds
+from engage.slugs import unique_slug
 
 EXERCISES_PER_PAGE = 20
 MIN_OPTIONS = 2
@@ -216,20 +216,6 @@ def get_criterion(session: Session, slug: str, criterion_id: int) -> MappingCrit
 # --- Preparing an exercise (officers) ---------------------------------------------------------
 
 
-def _unique_slug(session: Session, title: str) -> str:
-    base = make_slug(title, max_length=72, word_boundary=True) or "mapping"
-    taken = set(
-        session.scalars(
-            sa.select(MappingExercise.slug).where(MappingExercise.slug.like(f"{base}%"))
-        )
-    )
-    candidate, number = base, 1
-    while candidate in taken or candidate in RESERVED_SLUGS:
-        number += 1
-        candidate = f"{base}-{number}"
-    return candidate
-
-
 def _check_scale(values: ExerciseFields) -> None:
     for name in ("scale_min", "scale_max"):
         if abs(getattr(values, name)) > SCALE_LIMIT:
@@ -276,7 +262,9 @@ def create_exercise(
     criteria = _check_labels(values.criteria, "criteria", least=MIN_CRITERIA, most=MAX_CRITERIA)
     exercise = MappingExercise(
         mission_id=mission.id,
-        slug=_unique_slug(session, values.title),
+        slug=unique_slug(
+            session, MappingExercise.slug, values.title, fallback="mapping", reserved=RESERVED_SLUGS
+        ),
         title=values.title,
         question=values.question,
         scale_min=values.scale_min,

@@ -41,6 +41,7 @@ from engage.missions import services as missions
 from engage.missions.models import Mission, MissionStatus
 from engage.pagination import Page, offset_of
 from engage.security import Role, holds
+from engage.slugs import unique_slug
 
 # First path segments under /science that are pages, not projects.
 RESERVED_SLUGS = frozenset({"new", "submissions", "photos"})
@@ -208,17 +209,6 @@ def _field_of(project: Project, field_id: int) -> FormField:
 # --- Projects -----------------------------------------------------------------------------------
 
 
-def _unique_slug(session: Session, title: str) -> str:
-    base = slugify(title, max_length=72, word_boundary=True) or "project"
-    taken = set(session.scalars(sa.select(Project.slug).where(Project.slug.startswith(base))))
-    taken |= RESERVED_SLUGS
-    slug, number = base, 1
-    while slug in taken:
-        number += 1
-        slug = f"{base}-{number}"
-    return slug
-
-
 def _checked_project(values: ProjectFields) -> ProjectFields:
     title = values.title.strip()
     if not title:
@@ -242,7 +232,9 @@ def create_project(
     values = _checked_project(values)
     project = Project(
         mission_id=mission.id,
-        slug=_unique_slug(session, values.title),
+        slug=unique_slug(
+            session, Project.slug, values.title, fallback="project", reserved=RESERVED_SLUGS
+        ),
         title=values.title,
         summary=values.summary,
         protocol=values.protocol,

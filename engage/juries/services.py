@@ -54,6 +54,7 @@ from engage.juries.pooldata import (
 from engage.juries.selection import Infeasibility, Instance, Quota, QuotaChange
 from engage.missions.models import Mission, MissionStatus
 from engage.security import Role
+from engage.slugs import unique_slug
 
 FROZEN_STATUSES = frozenset({JuryStatus.FROZEN, JuryStatus.DRAWN, JuryStatus.PURGED})
 
@@ -307,15 +308,6 @@ def _check_jury_fields(values: JuryFields, *, today: date) -> None:
         )
 
 
-def _unique_jury_slug(session: Session, title: str) -> str:
-    base = make_slug(title, max_length=70, word_boundary=True) or "jury"
-    taken = set(session.scalars(sa.select(Jury.slug).where(Jury.slug.like(f"{base}%"))))
-    slug, number = base, 2
-    while slug in taken:
-        slug, number = f"{base}-{number}", number + 1
-    return slug
-
-
 def create_jury(
     session: Session, mission_id: int, values: JuryFields, *, actor: User, today: date | None = None
 ) -> Jury:
@@ -325,7 +317,7 @@ def create_jury(
     _check_jury_fields(values, today=today or date.today())
     jury = Jury(
         mission_id=mission_id,
-        slug=_unique_jury_slug(session, values.title),
+        slug=unique_slug(session, Jury.slug, values.title, fallback="jury", max_length=70),
         created_by_id=actor.id,
         **asdict(values),
     )
