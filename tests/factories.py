@@ -746,11 +746,16 @@ def jpeg_bytes(size: tuple[int, int] = (64, 48), colour: str = "seagreen") -> by
 
 
 def make_photo(
-    session: Session, submission: Submission, directory: Path, *, field_name: str = "photo"
+    session: Session,
+    submission: Submission,
+    directory: Path,
+    *,
+    field_name: str = "photo",
+    data: bytes | None = None,
 ) -> Photo:
-    """A photo answer of ``submission``, processed and stored in ``directory`` as the submit
-    service does."""
-    processed = photos.process_photo(jpeg_bytes())
+    """A photo answer of ``submission`` (``data``, or a small JPEG), processed and stored in
+    ``directory`` as the submit service does."""
+    processed = photos.process_photo(data or jpeg_bytes())
     photos.store_photo(processed, directory)
     photo = Photo(
         submission=submission,

@@ -24,6 +24,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.sql.base import ExecutableOption
 
 from engage import audit
 from engage.appraisals.models import (
@@ -177,16 +178,7 @@ def list_for_review(
     of queries per page)."""
     _require_reviewer(viewer)
     where = matching(project.id, filters)
-    total = session.scalar(sa.select(sa.func.count(Submission.id)).where(*where)) or 0
-    items = list(
-        session.scalars(
-            sa.select(Submission)
-            .where(Submission.id.in_(_page_ids(where, page, per_page)))
-            .options(joinedload(Submission.area), selectinload(Submission.flags))
-            .order_by(Submission.id.desc())
-        )
-    )
-    return Page(items, max(page, 1), per_page, total)
+    return _newest_first(session, where, page, per_page, selectinload(Submission.flags))
 
 
 def get_for_review(
@@ -407,16 +399,26 @@ def list_approved(
     where = _approved(project)
     if area_id is not None:
         where.append(Submission.area_id == area_id)
+    return _newest_first(session, where, page, per_page, selectinload(Submission.photos))
+
+
+def _newest_first(
+    session: Session,
+    where: list[sa.ColumnElement[bool]],
+    page: int,
+    per_page: int,
+    *loads: ExecutableOption,
+) -> Page[Submission]:
+    """One page of the submissions matching ``where``, newest first, with their area and
+    ``loads``: the page's ids first (from the index alone), then their rows."""
     total = session.scalar(sa.select(sa.func.count(Submission.id)).where(*where)) or 0
-    items = list(
-        session.scalars(
-            sa.select(Submission)
-            .where(Submission.id.in_(_page_ids(where, page, per_page)))
-            .options(joinedload(Submission.area), selectinload(Submission.photos))
-            .order_by(Submission.id.desc())
-        )
+    items = session.scalars(
+        sa.select(Submission)
+        .where(Submission.id.in_(_page_ids(where, page, per_page)))
+        .options(joinedload(Submission.area), *loads)
+        .order_by(Submission.id.desc())
     )
-    return Page(items, max(page, 1), per_page, total)
+    return Page(list(items), max(page, 1), per_page, total)
 
 
 def page_of_approved(

@@ -92,7 +92,7 @@
   function finish() {
     if (count) {
       map.fitBounds(points.getBounds(), { padding: [20, 20], maxZoom: 16 });
-      say(data.textLoaded.replace("{count}", count.toLocaleString()));
+      say(count === 1 ? data.textLoadedOne : data.textLoaded.replace("{count}", count.toLocaleString()));
     } else {
       say(data.textNone);
     }

@@ -16,7 +16,6 @@ from engage.appraisals.models import Area, Submission
 from engage.audit import AuditEntry
 from engage.errors import Conflict, Invalid, NotFound
 from engage.missions.models import Mission
-from engage.security import Role
 from tests.factories import (
     make_appraisal,
     make_area,
@@ -24,13 +23,7 @@ from tests.factories import (
     make_mission,
     make_science_project,
     make_submission,
-    make_user,
 )
-
-
-@pytest.fixture
-def officer(session: Session) -> User:
-    return make_user(session, role=Role.OFFICER, email="olu@example.org")
 
 
 @pytest.fixture

@@ -33,7 +33,6 @@ from engage.appraisals.models import (
 from engage.appraisals.review import SubmissionFilter
 from engage.audit import AuditEntry
 from engage.errors import Forbidden
-from engage.security import Role
 from tests.conftest import counting_queries
 from tests.factories import make_area, make_field, make_science_project, make_submission, make_user
 
@@ -41,11 +40,6 @@ SECRET = "test secret key, not for production"
 APPROVED = SubmissionState.APPROVED
 ONLY_APPROVED = SubmissionFilter(state=APPROVED)
 EXACT = (51.551234, -0.142345)
-
-
-@pytest.fixture
-def officer(session: Session) -> User:
-    return make_user(session, role=Role.OFFICER, email="olu@example.org")
 
 
 @pytest.fixture

@@ -31,16 +31,6 @@ from tests.factories import make_appraisal, make_area, make_instrument, make_mis
 
 
 @pytest.fixture
-def officer(session: Session) -> User:
-    return make_user(session, role=Role.OFFICER, email="olu@example.org")
-
-
-@pytest.fixture
-def resident(session: Session) -> User:
-    return make_user(session, email="rosa@example.org", display_name="Rosa Resident")
-
-
-@pytest.fixture
 def mission(session: Session) -> Mission:
     return make_mission(session, title="Healthy Streets", slug="healthy-streets")
 

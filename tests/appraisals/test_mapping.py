@@ -28,16 +28,6 @@ from engage.security import Role
 from tests.factories import make_exercise, make_mission, make_user
 
 
-@pytest.fixture
-def officer(session: Session) -> User:
-    return make_user(session, role=Role.OFFICER, email="olu@example.org")
-
-
-@pytest.fixture
-def resident(session: Session) -> User:
-    return make_user(session, email="rosa@example.org", display_name="Rosa Resident")
-
-
 def count(session: Session, model: type[Any]) -> int:
     return session.scalar(sa.select(sa.func.count()).select_from(model)) or 0
 

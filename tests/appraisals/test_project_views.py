@@ -31,11 +31,6 @@ from tests.missions.test_views import field_error, field_value, page_text, sign_
 
 
 @pytest.fixture
-def officer(session: Session) -> User:
-    return make_user(session, role=Role.OFFICER, email="olu@example.org")
-
-
-@pytest.fixture
 def mission(session: Session) -> Mission:
     return make_mission(session, title="Clean air", slug="clean-air")
 

@@ -33,11 +33,6 @@ from tests.factories import (
 
 
 @pytest.fixture
-def officer(session: Session) -> User:
-    return make_user(session, role=Role.OFFICER, email="olu@example.org")
-
-
-@pytest.fixture
 def mission(session: Session) -> Mission:
     return make_mission(session, title="Clean air", slug="clean-air")
 

@@ -23,7 +23,6 @@ from engage.appraisals.models import (
 )
 from engage.audit import AuditEntry
 from engage.errors import Forbidden, Invalid, NotFound
-from engage.security import Role
 from tests.conftest import counting_queries
 from tests.factories import make_area, make_field, make_science_project, make_submission, make_user
 
@@ -32,21 +31,6 @@ HAS_ISSUES = SubmissionState.HAS_ISSUES
 APPROVED = SubmissionState.APPROVED
 REJECTED = SubmissionState.REJECTED
 EVERYTHING = review.SubmissionFilter()
-
-
-@pytest.fixture
-def officer(session: Session) -> User:
-    return make_user(session, role=Role.OFFICER, email="olu@example.org")
-
-
-@pytest.fixture
-def evaluator(session: Session) -> User:
-    return make_user(session, role=Role.EVALUATOR, email="eva@example.org")
-
-
-@pytest.fixture
-def resident(session: Session) -> User:
-    return make_user(session, email="rosa@example.org")
 
 
 @pytest.fixture

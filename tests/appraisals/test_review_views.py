@@ -32,7 +32,6 @@ from engage.appraisals.models import (
     SubmissionState,
 )
 from engage.audit import AuditEntry
-from engage.security import Role, public
 from tests.conftest import AuthActions
 from tests.factories import make_area, make_science_project, make_submission, make_user
 from tests.missions.test_views import field_error, field_value, page_text, sign_in
@@ -40,36 +39,6 @@ from tests.missions.test_views import field_error, field_value, page_text, sign_
 RECEIVED = SubmissionState.RECEIVED
 APPROVED = SubmissionState.APPROVED
 EXACT = (51.551234, -0.142345)
-
-
-@pytest.fixture(autouse=True)
-def photo_route(app: Flask) -> None:
-    """The photo address the pages link to (residents' submissions serve it); a stand-in only
-    while that module is not there."""
-    if "appraisal_submissions.photo" not in app.view_functions:
-
-        @public
-        def photo(photo_id: int, size: str) -> str:
-            return ""
-
-        app.add_url_rule(
-            "/science/photos/<int:photo_id>/<size>", "appraisal_submissions.photo", photo
-        )
-
-
-@pytest.fixture
-def officer(session: Session) -> User:
-    return make_user(session, role=Role.OFFICER, email="olu@example.org")
-
-
-@pytest.fixture
-def evaluator(session: Session) -> User:
-    return make_user(session, role=Role.EVALUATOR, email="eva@example.org")
-
-
-@pytest.fixture
-def resident(session: Session) -> User:
-    return make_user(session, email="rosa@example.org", display_name="Rosa Resident")
 
 
 @pytest.fixture

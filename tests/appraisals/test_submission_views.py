@@ -25,7 +25,6 @@ from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 
 from engage.accounts.models import User
-from engage.appraisals import photos
 from engage.appraisals.models import (
     FieldType,
     FlagKind,
@@ -38,28 +37,18 @@ from engage.appraisals.models import (
     SubmissionState,
 )
 from engage.missions.models import MissionStatus
-from engage.security import Role
 from tests.appraisals.test_photos import encoded, jpeg_with_gps
 from tests.conftest import AuthActions
 from tests.factories import (
     DEFAULT_PASSWORD,
     make_field,
     make_mission,
+    make_photo,
     make_science_project,
     make_submission,
     make_user,
 )
 from tests.missions.test_views import field_error, field_value, page_text, sign_in
-
-
-@pytest.fixture
-def resident(session: Session) -> User:
-    return make_user(session, email="rosa@example.org", display_name="Rosa Resident")
-
-
-@pytest.fixture
-def officer(session: Session) -> User:
-    return make_user(session, role=Role.OFFICER, email="olu@example.org")
 
 
 @pytest.fixture
@@ -539,23 +528,8 @@ def test_ones_own_observations_are_listed_a_page_at_a_time(
 def stored_photo(
     app: Flask, session: Session, project: Project, author: User, state: SubmissionState
 ) -> Photo:
-    processed = photos.process_photo(jpeg_with_gps())
-    photos.store_photo(processed, photo_dir(app))
     submission = make_submission(session, project, author, state=state)
-    photo = Photo(
-        submission_id=submission.id,
-        field_name="photo",
-        content_type=processed.content_type,
-        stored_name=processed.stored_name,
-        display_name=processed.display_name,
-        width=processed.width,
-        height=processed.height,
-        byte_size=len(processed.full),
-        sha256=processed.sha256,
-    )
-    session.add(photo)
-    session.commit()
-    return photo
+    return make_photo(session, submission, photo_dir(app), data=jpeg_with_gps())
 
 
 def test_an_approved_photo_is_public_in_its_display_size(

@@ -34,7 +34,6 @@ from engage.audit import AuditEntry
 from engage.db import utcnow
 from engage.errors import Conflict, Invalid, NotFound
 from engage.missions.models import MissionStatus
-from engage.security import Role
 from tests.appraisals.test_photos import jpeg_with_gps
 from tests.factories import (
     make_area,
@@ -46,21 +45,6 @@ from tests.factories import (
 )
 
 SCHOOL = ("51.555012", "-0.142034")  # Kentish Town, inside make_area's default box
-
-
-@pytest.fixture
-def resident(session: Session) -> User:
-    return make_user(session, email="rosa@example.org")
-
-
-@pytest.fixture
-def officer(session: Session) -> User:
-    return make_user(session, role=Role.OFFICER, email="olu@example.org")
-
-
-@pytest.fixture
-def evaluator(session: Session) -> User:
-    return make_user(session, role=Role.EVALUATOR, email="eva@example.org")
 
 
 @pytest.fixture
