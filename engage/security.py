@@ -8,9 +8,10 @@ route declares nothing, so a new route can never be open by accident.
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar
 from urllib.parse import urlsplit
 
 from flask import Flask, abort, current_app, redirect, request, url_for
@@ -18,7 +19,12 @@ from flask_login import current_user
 from werkzeug.routing import IntegerConverter, Map, UnicodeConverter
 from werkzeug.wrappers import Response
 
+from engage.errors import Forbidden
+from engage.i18n import N_
+
 F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 class Role(enum.StrEnum):
@@ -70,6 +76,19 @@ def holds(user: Any, role: Role) -> bool:
     """Whether ``user`` (None, anonymous or an account) is signed in and holds ``role``; for
     services, which are handed the person acting rather than reading the request."""
     return bool(user is not None and user.is_authenticated and user.has_role(role))
+
+
+def officers_only(service: Callable[P, R]) -> Callable[P, R]:
+    """For a service: refuse (Forbidden) unless its ``actor`` keyword argument is an officer, so
+    the rule holds whichever page or command calls it."""
+
+    @functools.wraps(service)
+    def checked(*args: P.args, **kwargs: P.kwargs) -> R:
+        if not holds(kwargs.get("actor"), Role.OFFICER):
+            raise Forbidden(N_("Only officers can do this."))
+        return service(*args, **kwargs)
+
+    return checked
 
 
 def current_user_holds(role: Role) -> bool:

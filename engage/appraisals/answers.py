@@ -98,6 +98,27 @@ def with_unit(value: float, unit: str) -> str:
     return f"{format_number(value)} {unit}".strip()
 
 
+def location_spec(specs: Sequence[FieldSpec]) -> FieldSpec | None:
+    """The form's location question (a form has at most one)."""
+    return next((spec for spec in specs if spec.type == LOCATION), None)
+
+
+def answer_display(spec: FieldSpec, value: Any) -> str:
+    """An answer as people read it: a number with its unit, a choice by its label."""
+    if value is None or value == [] or value == "":
+        return ""
+    labels = dict(spec.choices)
+    if spec.type == MULTIPLE_CHOICE and isinstance(value, list):
+        return ", ".join(labels.get(str(v), str(v)) for v in value)
+    if spec.type == SINGLE_CHOICE:
+        return labels.get(str(value), str(value))
+    if spec.type in NUMBER_TYPES and isinstance(value, int | float):
+        return with_unit(value, spec.unit)
+    if spec.type == DATETIME:
+        return str(value).replace("T", " ")
+    return str(value)
+
+
 def condition_met(spec: FieldSpec, values: Mapping[str, Any], shown: Iterable[str]) -> bool:
     """Whether ``spec``'s condition holds, given the earlier answers and the fields ``shown``
     so far: a field depending on a hidden field is hidden too."""

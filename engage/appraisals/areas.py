@@ -20,6 +20,7 @@ from engage.appraisals.models import Appraisal, Area, Submission
 from engage.errors import N_, Conflict, Invalid, NotFound
 from engage.missions import services as missions
 from engage.missions.models import Mission
+from engage.security import officers_only
 
 BOX_SIDES = ("west", "south", "east", "north")
 
@@ -165,6 +166,7 @@ def _columns(values: AreaFields) -> dict[str, object]:
     }
 
 
+@officers_only
 def create_area(session: Session, mission_slug: str, values: AreaFields, *, actor: User) -> Area:
     mission = missions.get_mission(session, mission_slug, include_drafts=True)
     slug = _check_area(session, mission.id, values, None)
@@ -179,6 +181,7 @@ def create_area(session: Session, mission_slug: str, values: AreaFields, *, acto
     return area
 
 
+@officers_only
 def update_area(session: Session, area_id: int, values: AreaFields, *, actor: User) -> Area:
     area = get_area(session, area_id)
     slug = _check_area(session, area.mission_id, values, area.id)
@@ -196,6 +199,7 @@ def update_area(session: Session, area_id: int, values: AreaFields, *, actor: Us
     return area
 
 
+@officers_only
 def delete_area(session: Session, area_id: int, *, actor: User) -> Mission:
     """Delete an area without appraisals; its submissions keep everything but the area.
     Returns the area's mission (for the page to go back to)."""

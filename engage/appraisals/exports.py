@@ -41,7 +41,7 @@ import zipfile
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -49,6 +49,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from engage import audit
+from engage.appraisals import photos
 from engage.appraisals.models import (
     Area,
     FieldType,
@@ -64,7 +65,7 @@ from engage.errors import N_, Forbidden
 
 BATCH_SIZE = 1000
 PHOTO_EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png"}
-# The fixed columns around the form's own (H1's projects.RESERVED_FIELD_NAMES keeps field names
+# The fixed columns around the form's own (projects.RESERVED_FIELD_NAMES keeps field names
 # off them).
 LEADING_COLUMNS = (
     "submission_id",
@@ -175,7 +176,7 @@ def _columns(project: Project) -> list[_Column]:
 
 
 def _file_name(project: Project, kind: str, extension: str) -> str:
-    return f"{project.slug}-{kind}-{date.today().isoformat()}.{extension}"
+    return f"{project.slug}-{kind}-{datetime.now(UTC).date().isoformat()}.{extension}"
 
 
 def _begin(
@@ -399,13 +400,6 @@ def export_geojson(
     return StreamedExport(filename, "application/geo+json", rows, chunks)
 
 
-def _stored_path(photo_dir: Path, stored_name: str) -> Path | None:
-    """Where a photo's full image is, if that stays inside the photo folder."""
-    root = photo_dir.resolve()
-    path = (root / stored_name).resolve()
-    return path if path.is_relative_to(root) and path != root else None
-
-
 def export_photos(
     session: Session,
     project: Project,
@@ -435,17 +429,17 @@ def export_photos(
     included = missing = 0
     try:
         with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_STORED) as bundle:
-            photos = session.scalars(
+            stored = session.scalars(
                 photo_rows.where(*where)
                 .order_by(Photo.submission_id, Photo.id)
                 .execution_options(yield_per=BATCH_SIZE)
             )
-            for photo in photos:
+            for photo in stored:
                 name = photo_file_name(
                     photo.submission_id, photo.field_name, photo.id, photo.content_type
                 )
-                path = _stored_path(photo_dir, photo.stored_name)
-                if path is not None and path.is_file():
+                path = photos.stored_path(photo_dir, photo.stored_name)
+                if path is not None:
                     bundle.write(path, arcname=name)
                     included += 1
                     status = "included"

@@ -51,7 +51,7 @@ from engage.errors import N_, Conflict, Forbidden, Invalid, NotFound
 from engage.i18n import Message
 from engage.missions import services as missions
 from engage.missions.models import Mission, MissionStatus
-from engage.security import Role, holds
+from engage.security import Role, holds, officers_only
 from engage.slugs import unique_slug
 
 # First path segments under /appraisals that are pages, not instruments.
@@ -172,6 +172,7 @@ def _check_instrument(values: InstrumentFields) -> None:
         )
 
 
+@officers_only
 def create_instrument(
     session: Session,
     mission_slug: str,
@@ -240,6 +241,7 @@ def create_instrument(
     return instrument
 
 
+@officers_only
 def update_instrument(
     session: Session, slug: str, values: InstrumentFields, *, actor: User
 ) -> Instrument:
@@ -270,6 +272,7 @@ def update_instrument(
     return instrument
 
 
+@officers_only
 def open_instrument(session: Session, slug: str, *, actor: User) -> Instrument:
     """Let residents appraise (a draft, or a closed instrument reopened)."""
     instrument = _require(session, slug)
@@ -291,6 +294,7 @@ def open_instrument(session: Session, slug: str, *, actor: User) -> Instrument:
     return instrument
 
 
+@officers_only
 def close_instrument(session: Session, slug: str, *, actor: User) -> Instrument:
     """Stop taking appraisals; the results become public."""
     instrument = _require(session, slug)
@@ -330,6 +334,7 @@ def _check_criterion(values: CriterionFields) -> CriterionFields:
     return CriterionFields(label, question, hint)
 
 
+@officers_only
 def add_criterion(
     session: Session, slug: str, values: CriterionFields, *, actor: User
 ) -> Criterion:
@@ -351,6 +356,7 @@ def add_criterion(
     return criterion
 
 
+@officers_only
 def update_criterion(
     session: Session, slug: str, criterion_id: int, values: CriterionFields, *, actor: User
 ) -> Criterion:
@@ -372,6 +378,7 @@ def update_criterion(
     return criterion
 
 
+@officers_only
 def move_criterion(
     session: Session, slug: str, criterion_id: int, offset: int, *, actor: User
 ) -> Criterion:
@@ -393,6 +400,7 @@ def move_criterion(
     return criterion
 
 
+@officers_only
 def delete_criterion(session: Session, slug: str, criterion_id: int, *, actor: User) -> None:
     criterion = get_criterion(session, slug, criterion_id)
     instrument = criterion.instrument

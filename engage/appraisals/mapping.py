@@ -35,7 +35,7 @@ from engage.errors import N_, Conflict, Forbidden, Invalid, NotFound
 from engage.missions import services as missions
 from engage.missions.models import Mission, MissionStatus
 from engage.pagination import Page, offset_of
-from engage.security import Role, holds
+from engage.security import Role, holds, officers_only
 from engage.slugs import unique_slug
 
 EXERCISES_PER_PAGE = 20
@@ -252,6 +252,7 @@ def _check_labels(labels: Sequence[str], field: str, *, least: int, most: int) -
     return cleaned
 
 
+@officers_only
 def create_exercise(
     session: Session, mission_slug: str, values: NewExerciseFields, *, actor: User
 ) -> MappingExercise:
@@ -294,6 +295,7 @@ def _require_no_responses(session: Session, exercise: MappingExercise, field: st
         )
 
 
+@officers_only
 def update_exercise(
     session: Session, slug: str, values: ExerciseFields, *, actor: User
 ) -> MappingExercise:
@@ -425,12 +427,14 @@ def _delete_item(
     session.commit()
 
 
+@officers_only
 def add_option(session: Session, slug: str, values: ItemFields, *, actor: User) -> MappingOption:
     option = _add_item(session, slug, "option", values, actor=actor)
     assert isinstance(option, MappingOption)
     return option
 
 
+@officers_only
 def add_criterion(
     session: Session, slug: str, values: ItemFields, *, actor: User
 ) -> MappingCriterion:
@@ -439,6 +443,7 @@ def add_criterion(
     return criterion
 
 
+@officers_only
 def update_option(
     session: Session, slug: str, option_id: int, values: ItemFields, *, actor: User
 ) -> MappingOption:
@@ -448,6 +453,7 @@ def update_option(
     return option
 
 
+@officers_only
 def update_criterion(
     session: Session, slug: str, criterion_id: int, values: ItemFields, *, actor: User
 ) -> MappingCriterion:
@@ -457,17 +463,20 @@ def update_criterion(
     return criterion
 
 
+@officers_only
 def delete_option(session: Session, slug: str, option_id: int, *, actor: User) -> None:
     exercise = get_exercise(session, slug, viewer=actor)
     _delete_item(session, exercise, "option", get_option(session, slug, option_id), actor=actor)
 
 
+@officers_only
 def delete_criterion(session: Session, slug: str, criterion_id: int, *, actor: User) -> None:
     exercise = get_exercise(session, slug, viewer=actor)
     criterion = get_criterion(session, slug, criterion_id)
     _delete_item(session, exercise, "criterion", criterion, actor=actor)
 
 
+@officers_only
 def open_exercise(session: Session, slug: str, *, actor: User) -> MappingExercise:
     """A draft (or a closed exercise, reopened) starts taking answers."""
     exercise = get_exercise(session, slug, viewer=actor)
@@ -483,6 +492,7 @@ def open_exercise(session: Session, slug: str, *, actor: User) -> MappingExercis
     return exercise
 
 
+@officers_only
 def close_exercise(session: Session, slug: str, *, actor: User) -> MappingExercise:
     """An open exercise stops taking answers; its results become public."""
     exercise = get_exercise(session, slug, viewer=actor)
@@ -570,7 +580,7 @@ def _response_errors(
                     Invalid(
                         N_("Keep the reason to %(limit)s characters or fewer, in plain text."),
                         field=score_field("reason", *cell),
-                        limit=f"{REASON_MAX_LENGTH:,}",
+                        limit=REASON_MAX_LENGTH,
                     )
                 )
     return errors

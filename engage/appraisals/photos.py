@@ -28,6 +28,8 @@ from engage.i18n import N_, Message
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 60_000_000  # a 60-megapixel photo; beyond that it is a decompression bomb
+# PNGs are not decoded at a reduced size as JPEGs are, and take 4 bytes a pixel: 100 MB here.
+MAX_PNG_PIXELS = 25_000_000
 FULL_SIDE = 4096
 DISPLAY_SIDE = 1024
 JPEG_QUALITY = 85
@@ -82,7 +84,7 @@ def read_upload(stream: BinaryIO) -> bytes:
 NOT_AN_IMAGE = N_("This file is not a photo. Choose a JPEG or PNG image.")
 WRONG_TYPE = N_("This image is a %(kind)s. Choose a JPEG or PNG image.")
 TOO_LARGE = N_("This photo is larger than 10 MB. Choose a smaller one.")
-TOO_MANY_PIXELS = N_("This photo has too many pixels (at most 60 megapixels).")
+TOO_MANY_PIXELS = N_("This photo has too many pixels (at most %(megapixels)s megapixels).")
 BROKEN = N_("This photo could not be read: the file is damaged or incomplete.")
 EMPTY = N_("This file is empty.")
 
@@ -96,18 +98,19 @@ def process_photo(data: bytes) -> ProcessedPhoto:
     with warnings.catch_warnings():
         # Pillow warns (rather than refuses) between MAX_IMAGE_PIXELS and twice that.
         warnings.simplefilter("error", Image.DecompressionBombWarning)
+        kind = "jpeg"  # until the file says otherwise: the limit a refusal names
         try:
             kind = _check(data)
             return _re_encode(data, kind)
         except PhotoError:
             raise
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-            raise PhotoError(Message(TOO_MANY_PIXELS)) from None
+            raise PhotoError(_too_many_pixels(kind)) from None
         except (OSError, ValueError, SyntaxError, EOFError, IndexError, KeyError, TypeError):
             # Everything a damaged file makes Pillow's decoders raise.
             raise PhotoError(Message(BROKEN)) from None
         except MemoryError:
-            raise PhotoError(Message(TOO_MANY_PIXELS)) from None
+            raise PhotoError(_too_many_pixels(kind)) from None
 
 
 def _check(data: bytes) -> str:
@@ -120,34 +123,40 @@ def _check(data: bytes) -> str:
         found = image.format or ""
         if found not in _FORMATS:
             raise PhotoError(Message(WRONG_TYPE, {"kind": found or "?"}))
-        _check_pixels(image)
+        _check_pixels(image, _FORMATS[found])
         image.verify()
     return _FORMATS[found]
 
 
-def _check_pixels(image: Image.Image) -> None:
+def _too_many_pixels(kind: str) -> Message:
+    limit = MAX_PIXELS if kind == "jpeg" else MAX_PNG_PIXELS
+    return Message(TOO_MANY_PIXELS, {"megapixels": limit // 1_000_000})
+
+
+def _check_pixels(image: Image.Image, kind: str) -> None:
     width, height = image.size
     if width < 1 or height < 1:
         raise PhotoError(Message(BROKEN))
-    if width * height > MAX_PIXELS:
-        raise PhotoError(Message(TOO_MANY_PIXELS))
+    if width * height > (MAX_PIXELS if kind == "jpeg" else MAX_PNG_PIXELS):
+        raise PhotoError(_too_many_pixels(kind))
 
 
 def _re_encode(data: bytes, kind: str) -> ProcessedPhoto:
-    # verify() leaves the image unusable: open it again to decode it.
+    # verify() leaves the image unusable: open it again to decode it. Everything happens before
+    # the file is closed (closing frees the pixels), turning and shrinking in place so that at
+    # most two full-size copies are alive at once.
     with Image.open(io.BytesIO(data)) as opened:
-        _check_pixels(opened)
+        _check_pixels(opened, kind)
         if kind == "jpeg":
             # Let the JPEG decoder scale down while decoding (1/2, 1/4, 1/8): far less memory.
             opened.draft("RGB", (FULL_SIDE, FULL_SIDE))
         opened.load()
         icc = opened.info.get("icc_profile")
-        upright = ImageOps.exif_transpose(opened)
-    image = _in_srgb(upright, icc if isinstance(icc, bytes) else None)
-    image = _plain_mode(image, kind)
-    image.thumbnail((FULL_SIDE, FULL_SIDE), Image.Resampling.LANCZOS)
-    # A new image from the pixels alone: nothing of the original's metadata comes along.
-    clean = Image.frombytes(image.mode, image.size, image.tobytes())
+        ImageOps.exif_transpose(opened, in_place=True)
+        image = _plain_mode(_in_srgb(opened, icc if isinstance(icc, bytes) else None), kind)
+        image.thumbnail((FULL_SIDE, FULL_SIDE), Image.Resampling.LANCZOS)
+        # A new image from the pixels alone: nothing of the original's metadata comes along.
+        clean = Image.frombytes(image.mode, image.size, image.tobytes())
     display = clean.copy()
     display.thumbnail((DISPLAY_SIDE, DISPLAY_SIDE), Image.Resampling.LANCZOS)
     return ProcessedPhoto(
@@ -204,6 +213,12 @@ def _encode(image: Image.Image, kind: str) -> bytes:
 # --- Storage ----------------------------------------------------------------------------------
 
 
+def folder(instance_path: str | os.PathLike[str]) -> Path:
+    """Where photos are stored: in the instance folder beside the database, never under the
+    static files."""
+    return Path(instance_path) / "appraisal-photos"
+
+
 def store_photo(photo: ProcessedPhoto, directory: str | os.PathLike[str]) -> None:
     """Write both copies into ``directory`` under their names (a file already there has the
     same bytes, by its name, and is left alone)."""
@@ -235,3 +250,11 @@ def stored_path(directory: str | os.PathLike[str], name: str) -> Path | None:
         return None
     path = Path(directory) / name
     return path if path.is_file() else None
+
+
+def remove_files(directory: str | os.PathLike[str], *names: str) -> None:
+    """Delete stored copies by their names (a name this module never gives is left alone)."""
+    for name in names:
+        path = stored_path(directory, name)
+        if path is not None:
+            path.unlink(missing_ok=True)

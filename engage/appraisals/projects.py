@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from engage import audit
 from engage.accounts.models import User
-from engage.appraisals import xlsform
+from engage.appraisals import answers, xlsform
 from engage.appraisals.models import FieldType, FormField, Project, Status, Submission
 from engage.errors import N_, Conflict, DomainError, Forbidden, Invalid, NotFound
 from engage.missions import services as missions
@@ -45,9 +45,11 @@ from engage.slugs import unique_slug
 
 # First path segments under /science that are pages, not projects.
 RESERVED_SLUGS = frozenset({"new", "submissions", "photos"})
-# The export's own columns, which no question may be named.
+# The export's own columns, and the form's CSRF token (each answer's input is named after its
+# question), which no question may be named.
 RESERVED_FIELD_NAMES = frozenset(
     {
+        "csrf_token",
         "submission_id",
         "submitted_at",
         "submitter",
@@ -786,3 +788,29 @@ def import_xlsform(session: Session, slug: str, data: bytes, *, actor: User) -> 
     )  # fmt: skip
     session.commit()
     return ImportResult(len(accepted), parsed.warnings)
+
+
+def spec_of(form_field: FormField) -> answers.FieldSpec:
+    """A question as the pure answers module reads it."""
+    return answers.FieldSpec(
+        name=form_field.name,
+        label=form_field.label,
+        type=str(form_field.type),
+        hint=form_field.hint or "",
+        required=form_field.required,
+        unit=form_field.unit or "",
+        min_value=form_field.min_value,
+        max_value=form_field.max_value,
+        expected_min=form_field.expected_min,
+        expected_max=form_field.expected_max,
+        choices=tuple(
+            (str(choice.get("value", "")), str(choice.get("label", choice.get("value", ""))))
+            for choice in form_field.choices or []
+        ),
+        condition_field=form_field.condition_field or None,
+        condition_value=form_field.condition_value or "",
+    )
+
+
+def field_specs(project: Project) -> list[answers.FieldSpec]:
+    return [spec_of(form_field) for form_field in project.fields]

@@ -32,6 +32,7 @@ step involves chance.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -74,6 +75,9 @@ class RankInterval:
         return self.best <= other.worst and other.best <= self.worst
 
 
+NAMED_PAIRS = 10  # the results page names the pairs that differ when there are this few
+
+
 @dataclass(frozen=True)
 class OptionAgreement:
     """One option's intervals across all participants."""
@@ -83,7 +87,9 @@ class OptionAgreement:
     median_midpoint: float | None  # None without participants
     span: tuple[int, int] | None  # from the best best rank to the worst worst rank
     common: tuple[int, int] | None  # ranks inside every participant's interval, if any
-    disjoint_pairs: tuple[tuple[int, int], ...]  # participant indices (i < j), no shared rank
+    disjoint_count: int  # pairs of participants whose intervals share no rank
+    # Those pairs (participant indices, i < j) when there are at most NAMED_PAIRS, else ().
+    disjoint_pairs: tuple[tuple[int, int], ...]
     first_at_best: int  # participants whose best rank is 1
     last_at_worst: int  # participants whose worst rank is the last one
 
@@ -179,25 +185,39 @@ def _agreement(column: Sequence[RankInterval], options: int) -> OptionAgreement:
         best_counts[interval.best - 1] += 1
         worst_counts[interval.worst - 1] += 1
     if not column:
-        return OptionAgreement(tuple(best_counts), tuple(worst_counts), None, None, None, (), 0, 0)
+        return OptionAgreement(
+            tuple(best_counts), tuple(worst_counts), None, None, None, 0, (), 0, 0
+        )
     highest_best = max(interval.best for interval in column)
     lowest_worst = min(interval.worst for interval in column)
-    disjoint = tuple(
-        (i, j)
-        for i in range(len(column))
-        for j in range(i + 1, len(column))
-        if not column[i].overlaps(column[j])
-    )
+    # Two intervals share no rank when one's worst rank is above the other's best: count the
+    # pairs from the rank counts (no pair by pair loop: thousands of participants are fine).
+    worse_than = [sum(worst_counts[:rank]) for rank in range(options)]  # worst below rank + 1
+    disjoint_count = sum(best_counts[rank] * worse_than[rank] for rank in range(options))
     return OptionAgreement(
         best_counts=tuple(best_counts),
         worst_counts=tuple(worst_counts),
         median_midpoint=float(np.median([interval.midpoint for interval in column])),
         span=(min(interval.best for interval in column), max(i.worst for i in column)),
         common=(highest_best, lowest_worst) if highest_best <= lowest_worst else None,
-        disjoint_pairs=disjoint,
+        disjoint_count=disjoint_count,
+        disjoint_pairs=_disjoint_pairs(column) if disjoint_count <= NAMED_PAIRS else (),
         first_at_best=sum(1 for interval in column if interval.best == 1),
         last_at_worst=sum(1 for interval in column if interval.worst == options),
     )
+
+
+def _disjoint_pairs(column: Sequence[RankInterval]) -> tuple[tuple[int, int], ...]:
+    """The pairs (i < j) of participants whose intervals share no rank, found through the
+    intervals sorted by worst rank: the work grows with the pairs found, not with their square."""
+    by_worst = sorted(range(len(column)), key=lambda i: column[i].worst)
+    worsts = [column[i].worst for i in by_worst]
+    pairs = {
+        (min(i, j), max(i, j))
+        for j, interval in enumerate(column)
+        for i in by_worst[: bisect_left(worsts, interval.best)]
+    }
+    return tuple(sorted(pairs))
 
 
 def compare(intervals: Sequence[Sequence[RankInterval]], options: int) -> Comparison:

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.sql.base import ExecutableOption
 
 from engage import audit
+from engage.appraisals import answers
 from engage.appraisals.models import (
     Area,
     FieldType,
@@ -37,7 +38,7 @@ from engage.appraisals.models import (
     Submission,
     SubmissionState,
 )
-from engage.appraisals.projects import may_review
+from engage.appraisals.projects import may_review, spec_of
 from engage.errors import N_, Forbidden, Invalid, NotFound
 from engage.pagination import Page, offset_of
 
@@ -141,11 +142,6 @@ def matching(project_id: int, filters: SubmissionFilter) -> list[sa.ColumnElemen
     if filters.flagged_only:
         where.append(sa.exists().where(QualityFlag.submission_id == Submission.id))
     return where
-
-
-def count_matching(session: Session, project: Project, filters: SubmissionFilter) -> int:
-    where = matching(project.id, filters)
-    return session.scalar(sa.select(sa.func.count(Submission.id)).where(*where)) or 0
 
 
 def _page_ids(where: Sequence[sa.ColumnElement[bool]], page: int, per_page: int) -> sa.Select[int]:
@@ -359,16 +355,7 @@ def answer_fields(project: Project) -> list[FormField]:
 
 def display_answer(field: FormField, value: Any) -> str:
     """An answer as people read it: numbers with their unit, choices by their label."""
-    if value is None or value == "" or value == []:
-        return ""
-    if field.type in (FieldType.SINGLE_CHOICE, FieldType.MULTIPLE_CHOICE):
-        labels = {choice.get("value"): choice.get("label", "") for choice in field.choices or []}
-        values = value if isinstance(value, list) else [value]
-        return ", ".join(str(labels.get(item) or item) for item in values)
-    if field.type in (FieldType.INTEGER, FieldType.DECIMAL):
-        number = f"{value:g}" if isinstance(value, float) and abs(value) < 1e15 else str(value)
-        return f"{number} {field.unit}".strip() if field.unit else number
-    return str(value)
+    return answers.answer_display(spec_of(field), value)
 
 
 def short_label(fields: Sequence[FormField], answers: dict[str, Any]) -> str:

@@ -23,6 +23,7 @@ from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Option
 
 from engage.appraisals.models import Area, FlagKind, SubmissionState
 from engage.forms import BaseForm
+from engage.security import MAX_ID
 
 STATE_LABELS = {
     SubmissionState.RECEIVED: _l("Received"),
@@ -45,7 +46,6 @@ FLAG_LABELS = {
 ALL = "all"
 COMMENT_MAX_LENGTH = 5000
 MAX_IDS = 1000
-MAX_ID = 2**31 - 1
 
 
 def _state_or_all(value: Any) -> SubmissionState | str | None:
@@ -59,14 +59,21 @@ def _state_or_all(value: Any) -> SubmissionState | str | None:
         return str(value)
 
 
+def row_id(value: Any) -> int | None:
+    """A row's id as typed in a form or an address (ASCII digits only: ``int`` would take "²"
+    and then refuse it), or None."""
+    text = str(value).strip()
+    if text.isascii() and text.isdigit() and len(text) < 11 and 0 < int(text) <= MAX_ID:
+        return int(text)
+    return None
+
+
 def _area_or_any(value: Any) -> int | str | None:
     """The area's id, or None for any area; anything else stays as typed and fails the choice."""
     if value is None or value == "":
         return None
-    text = str(value)
-    if text.isdigit() and len(text) < 11 and 0 < int(text) <= MAX_ID:
-        return int(text)
-    return text
+    found = row_id(value)
+    return str(value) if found is None else found
 
 
 class FilterFields(BaseForm):
@@ -162,12 +169,8 @@ class IdsField(Field):
     data: list[int]
 
     def process_formdata(self, valuelist: list[Any]) -> None:
-        ids = []
-        for value in valuelist[: MAX_IDS + 1]:
-            text = str(value).strip()
-            if text.isdigit() and len(text) < 11 and 0 < int(text) <= MAX_ID:
-                ids.append(int(text))
-        self.data = ids
+        found = (row_id(value) for value in valuelist[: MAX_IDS + 1])
+        self.data = [number for number in found if number is not None]
 
     def _value(self) -> str:
         return ""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import re
 from typing import Any
 
 from flask import (
@@ -23,7 +23,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from engage.appraisals import exports, review
+from engage.appraisals import answers, exports, photos, review
 from engage.appraisals.areas import list_areas
 from engage.appraisals.models import FieldType, Project, SubmissionState
 from engage.appraisals.projects import get_project
@@ -45,7 +45,6 @@ from engage.security import MAX_ID, Role, public, roles_required
 
 bp = Blueprint("appraisal_review", __name__, url_prefix="/science")
 reviewer = roles_required(Role.OFFICER, Role.EVALUATOR)
-PHOTO_FOLDER = "appraisal-photos"  # under the instance folder, where submissions keep photos
 
 
 @bp.context_processor
@@ -56,6 +55,7 @@ def labels() -> dict[str, object]:
         "DECISIONS": DECISIONS,
         "SubmissionState": SubmissionState,
         "display_answer": review.display_answer,
+        "format_number": answers.format_number,
         "short_label": review.short_label,
     }
 
@@ -226,7 +226,8 @@ def _whole_number(name: str, default: int) -> int | None:
     if raw is None or raw == "":
         return default
     raw = raw.strip()
-    if not raw.lstrip("-").isdigit() or len(raw) > 12:
+    # ASCII digits only: int() would also take "²" (and then refuse it).
+    if not re.fullmatch(r"-?[0-9]{1,12}", raw):
         return None
     return int(raw)
 
@@ -299,7 +300,7 @@ def export(slug: str) -> Any:
             db.session,
             project,
             filters,
-            photo_dir=Path(current_app.instance_path) / PHOTO_FOLDER,
+            photo_dir=photos.folder(current_app.instance_path),
             actor=current_user,
         )
         response = send_file(

@@ -107,7 +107,7 @@ class SubmissionForm(BaseForm):
 
     def show_errors(self, errors: Mapping[str, Message]) -> None:
         """Put each of the service's problems beside its question."""
-        location = answers_location(self.specs)
+        location = answers.location_spec(self.specs)
         for name, message in errors.items():
             text = _(message.template, **message.params)
             if name in ("latitude", "longitude"):
@@ -134,10 +134,6 @@ class CorrectionForm(SubmissionForm):
             "A few words for the reviewer. Leave empty and we will say you corrected it."
         ),
     )
-
-
-def answers_location(specs: Sequence[FieldSpec]) -> FieldSpec | None:
-    return next((spec for spec in specs if spec.type == answers.LOCATION), None)
 
 
 def _label(spec: FieldSpec) -> str:

@@ -57,8 +57,7 @@ def thumbnail_size(photo: Photo) -> tuple[int, int]:
 
 
 def photo_dir() -> Path:
-    """Where photos are stored: beside the database, outside the static files."""
-    return Path(current_app.instance_path) / "appraisal-photos"
+    return photos.folder(current_app.instance_path)
 
 
 def _entry(form: SubmissionForm) -> submissions.Entry:

@@ -31,7 +31,6 @@ from engage.appraisals.models import (
     Area,
     FieldType,
     FlagKind,
-    FormField,
     Photo,
     Project,
     QualityFlag,
@@ -40,7 +39,7 @@ from engage.appraisals.models import (
     Submission,
     SubmissionState,
 )
-from engage.appraisals.projects import get_project, may_review
+from engage.appraisals.projects import field_specs, get_project, may_review
 from engage.db import utcnow
 from engage.errors import N_, Conflict, Invalid, NotFound
 from engage.i18n import Message
@@ -51,7 +50,6 @@ PER_PAGE = 20
 DUPLICATE_WINDOW = timedelta(minutes=10)
 DUPLICATE_METRES = 50.0
 NOTE_MAX_LENGTH = 2000
-CORRECTED_BY_SUBMITTER = "Corrected by the submitter"  # the review comment when no note is given
 PHOTO_SIZES = ("display", "full")
 
 NOT_FOUND = N_("There is no submission at this address.")
@@ -109,7 +107,7 @@ class FormPage:
 
     @property
     def location(self) -> FieldSpec | None:
-        return location_spec(self.specs)
+        return answers.location_spec(self.specs)
 
 
 @dataclass(frozen=True)
@@ -140,35 +138,6 @@ class _Checked:
 
 
 # --- The form's fields ------------------------------------------------------------------------
-
-
-def spec_of(form_field: FormField) -> FieldSpec:
-    return FieldSpec(
-        name=form_field.name,
-        label=form_field.label,
-        type=str(form_field.type),
-        hint=form_field.hint or "",
-        required=form_field.required,
-        unit=form_field.unit or "",
-        min_value=form_field.min_value,
-        max_value=form_field.max_value,
-        expected_min=form_field.expected_min,
-        expected_max=form_field.expected_max,
-        choices=tuple(
-            (str(choice.get("value", "")), str(choice.get("label", choice.get("value", ""))))
-            for choice in form_field.choices or []
-        ),
-        condition_field=form_field.condition_field or None,
-        condition_value=form_field.condition_value or "",
-    )
-
-
-def field_specs(project: Project) -> list[FieldSpec]:
-    return [spec_of(form_field) for form_field in project.fields]
-
-
-def location_spec(specs: Sequence[FieldSpec]) -> FieldSpec | None:
-    return next((spec for spec in specs if spec.type == answers.LOCATION), None)
 
 
 def _visible_to_public(project: Project) -> bool:
@@ -290,7 +259,7 @@ def _check_entry(
     values, errors = answers.validate_answers(specs, entry.answers)
     shown = answers.shown_fields(specs, values)
     point: geo.Point | None = None
-    location = location_spec(specs)
+    location = answers.location_spec(specs)
     if location is not None and location.name in shown:
         point, point_errors = geo.parse_point(entry.latitude, entry.longitude)
         errors.update(point_errors)
@@ -337,7 +306,7 @@ def _place(
     point: geo.Point | None,
     share_exact: bool,
 ) -> None:
-    """The exact point, the point the public sees and the area it falls in."""
+    """The exact point, the point the public sees and the area that one falls in."""
     if point is None:
         submission.latitude = submission.longitude = None
         submission.public_latitude = submission.public_longitude = None
@@ -348,7 +317,9 @@ def _place(
     submission.latitude, submission.longitude = point.latitude, point.longitude
     submission.public_latitude, submission.public_longitude = public.latitude, public.longitude
     submission.share_exact = share_exact
-    area = area_for_point(session, mission_id, point.latitude, point.longitude)
+    # The area is public too: placed by the public point, it never tells more than that point
+    # does (near a boundary, the exact point's area would).
+    area = area_for_point(session, mission_id, public.latitude, public.longitude)
     submission.area_id = area.id if area is not None else None
 
 
@@ -448,27 +419,11 @@ def answer_rows(submission: Submission) -> list[AnswerRow]:
             point = _exact_point(submission)
             text = "" if point is None else f"{point.latitude:.6f}, {point.longitude:.6f}"
         else:
-            text = answer_display(spec, submission.answers.get(form_field.name))
+            text = answers.answer_display(spec, submission.answers.get(form_field.name))
         rows.append(
             AnswerRow(form_field.name, form_field.label, form_field.type, text, shown_photos)
         )
     return rows
-
-
-def answer_display(spec: FieldSpec, value: Any) -> str:
-    """An answer as people read it: a number with its unit, a choice by its label."""
-    if value is None or value == [] or value == "":
-        return ""
-    labels = dict(spec.choices)
-    if spec.type == answers.MULTIPLE_CHOICE and isinstance(value, list):
-        return "; ".join(labels.get(str(v), str(v)) for v in value)
-    if spec.type == answers.SINGLE_CHOICE:
-        return labels.get(str(value), str(value))
-    if spec.type in answers.NUMBER_TYPES and isinstance(value, int | float):
-        return answers.with_unit(value, spec.unit)
-    if spec.type == answers.DATETIME:
-        return str(value).replace("T", " ")
-    return str(value)
 
 
 def photo_file(
@@ -557,6 +512,9 @@ def correct_submission(
     if entry.photos:
         _let_go_of_write_lock(session)
     checked = _check_entry(specs, entry, existing_photos=had_photos)
+    # Locked from here to the commit (PostgreSQL), so a reviewer's decision made meanwhile is
+    # seen, and not overwritten.
+    session.refresh(submission, with_for_update=True)
     if submission.state is not SubmissionState.HAS_ISSUES:  # reviewed again meanwhile
         raise Conflict(NOT_SENT_BACK)
     errors.update(checked.errors)
@@ -566,9 +524,14 @@ def correct_submission(
 
     submission.answers = checked.values
     _place(session, submission, mission_id, checked.point, entry.share_exact)
-    for photo in list(submission.photos):
-        if photo.field_name not in checked.shown or photo.field_name in checked.photos:
-            submission.photos.remove(photo)
+    replaced = [
+        photo
+        for photo in submission.photos
+        if photo.field_name not in checked.shown or photo.field_name in checked.photos
+    ]
+    files_replaced = [(photo.stored_name, photo.display_name) for photo in replaced]
+    for photo in replaced:
+        submission.photos.remove(photo)
     for name, processed in checked.photos.items():
         submission.photos.append(_photo_row(name, processed))
     for flag in list(submission.flags):
@@ -581,13 +544,27 @@ def correct_submission(
             reviewer_id=actor.id,
             from_state=SubmissionState.HAS_ISSUES,
             to_state=SubmissionState.RECEIVED,
-            comment=note or CORRECTED_BY_SUBMITTER,
+            comment=note,  # pages say "corrected by the submitter" in the reader's language
             created_at=utcnow(),
         )
     )
     submission.state = SubmissionState.RECEIVED
     session.commit()
+    _remove_unused_files(session, files_replaced, photo_dir)
     return submission
+
+
+def _remove_unused_files(
+    session: Session, names: Sequence[tuple[str, str]], photo_dir: str | Path
+) -> None:
+    """Delete the files of replaced photos (a photo a resident took back may show what they
+    did not mean to send), unless another photo has the same bytes and so the same files."""
+    for stored_name, display_name in names:
+        in_use = session.scalar(
+            sa.select(sa.func.count(Photo.id)).where(Photo.stored_name == stored_name)
+        )
+        if not in_use:
+            photos.remove_files(photo_dir, stored_name, display_name)
 
 
 def stored_entry(submission: Submission) -> tuple[dict[str, Any], str, str, bool]:

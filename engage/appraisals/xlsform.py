@@ -344,6 +344,8 @@ def _range(constraint: str, *, whole: bool) -> _Range | None:
         if left != ".":
             left, operator, right = right, _FLIPPED[operator], left
         bound = float(right)
+        if not math.isfinite(bound):  # "9" * 400 is a float, but no range
+            return None
         above = operator.startswith(">")
         if whole:
             if operator in (">", "<"):

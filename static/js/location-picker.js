@@ -28,8 +28,8 @@
   var bounds = null;
   areas.forEach(function (area) {
     var corners = [[area.south, area.west], [area.north, area.east]];
-    L.rectangle(corners, { weight: 1, fill: false, interactive: false }).addTo(map)
-      .bindTooltip(area.name, { permanent: false });
+    // Outlines only (not interactive, so clicks fall through to the map and set the point).
+    L.rectangle(corners, { weight: 1, fill: false, interactive: false }).addTo(map);
     bounds = bounds ? bounds.extend(corners) : L.latLngBounds(corners);
   });
 

@@ -14,7 +14,7 @@ from engage.appraisals import areas
 from engage.appraisals.areas import AreaFields
 from engage.appraisals.models import Area, Submission
 from engage.audit import AuditEntry
-from engage.errors import Conflict, Invalid, NotFound
+from engage.errors import Conflict, Forbidden, Invalid, NotFound
 from engage.missions.models import Mission
 from tests.factories import (
     make_appraisal,
@@ -198,3 +198,15 @@ def test_a_point_falls_in_the_smallest_box_holding_it(session: Session, mission:
         "Kentish Town",
         "No box",
     ]
+
+
+def test_only_officers_may_change_areas_whoever_calls_the_service(
+    session: Session, resident: User
+) -> None:
+    mission = make_mission(session)
+    fields = areas.AreaFields("Gospel Oak", "", None, None, None, None)
+
+    with pytest.raises(Forbidden):
+        areas.create_area(session, mission.slug, fields, actor=resident)
+    with pytest.raises(Forbidden):
+        areas.create_area(session, mission.slug, fields)  # type: ignore[call-arg]  # no actor

@@ -494,7 +494,7 @@ def test_reasons_are_limited_to_a_thousand_characters(session: Session, resident
         save(session, exercise, resident, cells={(0, 0): (1.0, 2.0, "x" * 1001)})
 
     assert errors_of(excinfo) == {
-        f"reason-{option}-{criterion}": "Keep the reason to 1,000 characters or fewer, in plain text."
+        f"reason-{option}-{criterion}": "Keep the reason to 1000 characters or fewer, in plain text."
     }
 
 

@@ -196,3 +196,14 @@ def test_only_names_this_module_gives_lead_to_a_file(tmp_path: Path) -> None:
     assert stored_path(tmp_path, photo.stored_name) == tmp_path / photo.stored_name
     assert stored_path(tmp_path, "../secret.png") is None
     assert stored_path(tmp_path, "0" * 64 + ".png") is None  # well formed, but not there
+
+
+def test_a_png_is_held_to_fewer_pixels_than_a_jpeg() -> None:
+    # PNGs decode at full size, 4 bytes a pixel: a 10 MB file could otherwise take gigabytes.
+    out = io.BytesIO()
+    Image.new("1", (5001, 5001)).save(out, "PNG")  # 25 megapixels, a few kilobytes
+
+    with pytest.raises(PhotoError) as refused:
+        process_photo(out.getvalue())
+
+    assert refused.value.message.params == {"megapixels": 25}

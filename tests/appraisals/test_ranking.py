@@ -254,3 +254,21 @@ def test_every_ordering_of_equal_options_gives_the_same_intervals() -> None:
         intervals = rank_intervals([1, 1], low, low)
         by_row = dict(zip(order, spans(intervals), strict=True))
         assert by_row == {0: (2, 2), 1: (2, 2), 2: (1, 1)}
+
+
+def test_pairs_that_differ_are_counted_for_thousands_and_named_only_when_few() -> None:
+    rng = np.random.default_rng(7)
+    options = 6
+    column = []
+    for _ in range(3000):
+        best = int(rng.integers(1, options + 1))
+        column.append(RankInterval(best, int(rng.integers(best, options + 1)), 0, 0))
+    rows = [[interval] + [RankInterval(1, options, 0, 0)] * (options - 1) for interval in column]
+
+    agreement = compare(rows, options).agreement[0]
+
+    disjoint = sum(
+        1 for a, b in itertools.combinations(column, 2) if a.worst < b.best or b.worst < a.best
+    )
+    assert agreement.disjoint_count == disjoint > 10
+    assert agreement.disjoint_pairs == ()  # too many to name on the page

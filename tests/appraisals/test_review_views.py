@@ -17,13 +17,11 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
-from PIL import Image
 from sqlalchemy.orm import Session
 
 from engage.accounts.models import User
 from engage.appraisals.models import (
     FlagKind,
-    Photo,
     Project,
     QualityFlag,
     Review,
@@ -33,7 +31,13 @@ from engage.appraisals.models import (
 )
 from engage.audit import AuditEntry
 from tests.conftest import AuthActions
-from tests.factories import make_area, make_science_project, make_submission, make_user
+from tests.factories import (
+    make_area,
+    make_photo,
+    make_science_project,
+    make_submission,
+    make_user,
+)
 from tests.missions.test_views import field_error, field_value, page_text, sign_in
 
 RECEIVED = SubmissionState.RECEIVED
@@ -58,31 +62,6 @@ def reload(session: Session, submission: Submission) -> Submission:
 def audit_actions(session: Session) -> list[str]:
     session.rollback()
     return list(session.scalars(sa.select(AuditEntry.action).order_by(AuditEntry.id)))
-
-
-def png_bytes() -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (20, 10), "blue").save(buffer, "PNG")
-    return buffer.getvalue()
-
-
-def add_photo(session: Session, submission: Submission, folder: Path) -> Photo:
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"full-{submission.id}.png").write_bytes(png_bytes())
-    photo = Photo(
-        submission_id=submission.id,
-        field_name="photo",
-        content_type="image/png",
-        stored_name=f"full-{submission.id}.png",
-        display_name=f"display-{submission.id}.png",
-        width=20,
-        height=10,
-        byte_size=len(png_bytes()),
-        sha256="0" * 64,
-    )
-    session.add(photo)
-    session.commit()
-    return photo
 
 
 # --- Who may use what ---------------------------------------------------------------------------
@@ -272,12 +251,12 @@ def test_the_review_page_shows_answers_points_photos_flags_and_history(
             reviewer_id=submission.author_id,
             from_state=SubmissionState.HAS_ISSUES,
             to_state=RECEIVED,
-            comment="Corrected by the submitter",
+            comment="It was outside St Dominic's.",
             created_at=datetime(2026, 5, 5, 10, tzinfo=UTC),
         )
     )
     session.commit()
-    photo = add_photo(session, submission, Path(app.instance_path) / "appraisal-photos")
+    photo = make_photo(session, submission, Path(app.instance_path) / "appraisal-photos")
     sign_in(auth, officer)
 
     page = page_text(client.get(url(project, "review", submission.id)))
@@ -291,7 +270,8 @@ def test_the_review_page_shows_answers_points_photos_flags_and_history(
     assert "duplicate of an earlier submission" in page
     assert url(project, "review", earlier.id) in page
     history = page[page.index("History") :]
-    assert history.index("Which school was it?") < history.index("Corrected by the submitter")
+    assert history.index("Which school was it?") < history.index("Corrected by the submitter.")
+    assert "It was outside St Dominic" in history
     assert "Person" in history  # the evaluator's display name
     assert "the submitter" in history
 
@@ -521,6 +501,8 @@ def test_map_json_gives_public_points_of_approved_submissions_only(
         ("?after=1e99", 400),
         ("?after=99999999999999999999999", 400),
         ("?after=%00", 400),
+        ("?after=--1", 400),
+        ("?after=%C2%B2", 400),  # a superscript two: a digit to str.isdigit, not to int
         ("?after=-1", 200),
         ("?after=9999999999", 200),
         ("?limit=0", 200),
@@ -564,7 +546,7 @@ def test_the_list_view_shows_what_the_map_shows(
     exact.public_latitude, exact.public_longitude = EXACT
     session.commit()
     make_submission(session, project, answers={"pm25": 999.0}, state=RECEIVED)
-    photo = add_photo(session, generalised, Path(app.instance_path) / "appraisal-photos")
+    photo = make_photo(session, generalised, Path(app.instance_path) / "appraisal-photos")
 
     response = client.get(url(project, "observations"))
     raw = response.get_data(as_text=True)
@@ -672,14 +654,14 @@ def test_exporting_photos(
     officer: User,
 ) -> None:
     submission = make_submission(session, project, state=APPROVED)
-    photo = add_photo(session, submission, Path(app.instance_path) / "appraisal-photos")
+    photo = make_photo(session, submission, Path(app.instance_path) / "appraisal-photos")
     sign_in(auth, officer)
     response = client.post(url(project, "export"), data={"format": "photos", "state": "approved"})
     assert response.status_code == 200
     assert response.mimetype == "application/zip"
     with zipfile.ZipFile(io.BytesIO(response.get_data())) as bundle:
         assert sorted(bundle.namelist()) == sorted(
-            ["manifest.csv", f"{submission.id}-photo-{photo.id}.png"]
+            ["manifest.csv", f"{submission.id}-photo-{photo.id}.jpg"]
         )
     response.close()
 

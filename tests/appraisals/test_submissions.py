@@ -640,7 +640,7 @@ def test_a_resident_corrects_a_submission_sent_back_to_them(
         resident.id,
         SubmissionState.HAS_ISSUES,
         SubmissionState.RECEIVED,
-        "Corrected by the submitter",
+        "",  # no note: the pages say it was corrected, in the reader's language
     )
 
 
@@ -692,3 +692,29 @@ def test_only_the_author_corrects_and_only_when_sent_back(
     session.expire_all()
     assert submission.state is SubmissionState.HAS_ISSUES
     assert len(submission.reviews) == 1
+
+
+def test_a_photo_replaced_in_a_correction_leaves_no_file_behind(
+    session: Session, project: Project, resident: User, officer: User, photo_dir: Path
+) -> None:
+    submission = send(
+        session, project, resident, photo_dir, entry(photos={"photo": jpeg_with_gps()})
+    ).submission
+    old = (submission.photos[0].stored_name, submission.photos[0].display_name)
+    sent_back(session, submission, officer)
+    other_picture = jpeg_with_gps((320, 200))
+
+    submissions.correct_submission(
+        session,
+        submission.id,
+        entry(photos={"photo": other_picture}),
+        note="A better photo, without my neighbour's car.",
+        actor=resident,
+        photo_dir=photo_dir,
+    )
+
+    session.expire_all()
+    [new] = submission.photos
+    assert (new.stored_name, new.display_name) != old
+    assert (photo_dir / new.stored_name).is_file()
+    assert not (photo_dir / old[0]).exists() and not (photo_dir / old[1]).exists()

@@ -301,6 +301,7 @@ def test_a_strict_bound_on_a_decimal_is_loosened_with_a_warning() -> None:
         ("text", "string-length(.) < 20"),
         ("date", ". <= today()"),
         ("text", ". >= 0"),
+        ("integer", ". > " + "9" * 400),  # a number too large for any range
     ],
 )
 def test_other_constraints_are_left_out_with_a_warning(field_type: str, constraint: str) -> None:
