@@ -2,8 +2,8 @@
 ENGAGE_TEST_DATABASE_URL is set (every database test then runs once per database).
 
 The suite runs in parallel with pytest-xdist: each worker has its own PostgreSQL database (the
-configured one's name with the worker's id appended, created when missing), and the tests that use
-the Redis server all run on one worker, since they share its database."""
+configured one's name with the worker's id appended, created when missing); the tests that use
+the Redis server take turns through a lock file (tests/test_jobs.py)."""
 
 from __future__ import annotations
 
@@ -57,14 +57,6 @@ def service_missing(reason: str) -> NoReturn:
     if os.environ.get("CI"):
         pytest.fail(f"{reason} (CI must provide it)")
     pytest.skip(reason)
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Keep the Redis tests on one worker (``--dist loadgroup``): they share one Redis database."""
-    for item in items:
-        if item.get_closest_marker("redis"):
-            item.add_marker(pytest.mark.xdist_group("redis"))
 
 
 @pytest.fixture(scope="session")

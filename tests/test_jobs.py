@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import os
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -258,7 +261,8 @@ def write_elsewhere(database_url: str, user_id: int, name: str) -> None:
 
 @pytest.fixture
 def redis_db() -> Iterator[Any]:
-    """The test Redis database, emptied before and after."""
+    """The test Redis database, emptied before and after, held by one test at a time: tests on
+    other xdist workers (or in another run) share it."""
     from redis import Redis
     from redis.exceptions import RedisError
 
@@ -267,9 +271,12 @@ def redis_db() -> Iterator[Any]:
         connection.ping()
     except RedisError as error:
         service_missing(f"Redis at {REDIS_URL} does not answer: {error}")
-    connection.flushdb()
-    yield connection
-    connection.flushdb()
+    lock_name = hashlib.sha256(REDIS_URL.encode()).hexdigest()[:12]
+    with open(Path(tempfile.gettempdir()) / f"engage-tests-redis-{lock_name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        connection.flushdb()
+        yield connection
+        connection.flushdb()
     connection.close()
 
 
