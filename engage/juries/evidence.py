@@ -37,6 +37,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
+from engage.disclosure import ROUND_TO, SMALL_COUNT, suppress_and_round
 from engage.evidence import EvidenceItem
 from engage.juries import draws
 from engage.juries.models import (
@@ -55,17 +56,14 @@ SELECTION_SOURCE = "juries.selection"
 DRAW_SOURCE = "juries.draw"
 PANEL_SOURCE = "juries.panel"
 
-SMALL_COUNT = 10  # counts of people under this are suppressed
-ROUND_TO = 5  # the others are rounded to a multiple of this
 SUPPRESSED = "suppressed"
 
 
 def disclose(count: int | None) -> str:
-    """A count of people as it may be published: ``suppressed`` under ``SMALL_COUNT`` (or when
-    already suppressed), otherwise rounded to the nearest ``ROUND_TO`` (halves up)."""
-    if count is None or count < SMALL_COUNT:
-        return SUPPRESSED
-    return str((count + ROUND_TO // 2) // ROUND_TO * ROUND_TO)
+    """A count of people as it may be published (engage.disclosure's rule): ``suppressed`` from 1
+    to ``SMALL_COUNT`` - 1 (or when already suppressed: None), otherwise rounded to ``ROUND_TO``."""
+    shown = None if count is None else suppress_and_round(count)
+    return SUPPRESSED if shown is None else str(shown)
 
 
 def evidence_items(session: Session, mission_id: int) -> Iterator[EvidenceItem]:

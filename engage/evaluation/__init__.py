@@ -1,0 +1,1 @@
+"""Qualitative evaluation: the evidence index, themes, coding, outcomes and evidence packages."""
