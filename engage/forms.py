@@ -7,7 +7,7 @@ from dataclasses import fields as dataclass_fields
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from flask import request
+from flask import flash, request
 from flask_babel import lazy_gettext as _l
 from flask_babel import to_user_timezone, to_utc
 from flask_wtf import FlaskForm
@@ -56,6 +56,14 @@ class BaseForm(FlaskForm):
             field.errors = [*field.errors, error.translated()]
         else:
             self.form_errors.append(error.translated())
+
+
+def flash_refusal(error: DomainError) -> None:
+    """A refused action behind a button (no form to show it beside): say why above the page it
+    returns to. Not-found and forbidden still answer with their own page and status."""
+    if error.status in (403, 404):
+        raise error
+    flash(error.translated(), "error")
 
 
 def form_values(form: FlaskForm, fields_class: type[T]) -> T:

@@ -29,7 +29,7 @@ from engage.appraisals.models import AppraisalKind, Status
 from engage.appraisals.scores import compass_point, scale_fraction
 from engage.errors import DomainError
 from engage.extensions import db
-from engage.forms import BaseForm, form_values, requested_mission
+from engage.forms import BaseForm, flash_refusal, form_values, requested_mission
 from engage.i18n import Message
 from engage.missions import services as missions
 from engage.security import Role, current_user_holds, public, roles_required, signed_in
@@ -69,14 +69,6 @@ def labels() -> dict[str, object]:
 
 def _instrument_page(slug: str) -> Response:
     return redirect(url_for("appraisal_instruments.show", slug=slug))
-
-
-def _refused(error: DomainError) -> None:
-    """A refused action behind a button (no form to show it beside): say why above the page.
-    Not-found and forbidden still answer with their own page and status."""
-    if error.status in (403, 404):
-        raise error
-    flash(error.translated(), "error")
 
 
 # --- Areas ------------------------------------------------------------------------------------
@@ -148,7 +140,7 @@ def delete_area(area_id: int) -> Response:
     try:
         area_services.delete_area(db.session, area_id, actor=current_user)
     except DomainError as error:
-        _refused(error)
+        flash_refusal(error)
         return redirect(url_for("appraisal_instruments.edit_area", area_id=area_id))
     flash(_("Area deleted."), "success")
     return redirect(url_for("appraisal_instruments.areas", mission=mission_slug))
@@ -253,7 +245,7 @@ def status(slug: str) -> Response:
         else:
             instruments.close_instrument(db.session, slug, actor=current_user)
     except DomainError as error:
-        _refused(error)
+        flash_refusal(error)
     else:
         if opening:
             flash(_("Instrument opened. Residents can appraise their areas now."), "success")
@@ -322,7 +314,7 @@ def move_criterion(slug: str, criterion_id: int) -> Response:
         try:
             instruments.move_criterion(db.session, slug, criterion_id, offset, actor=current_user)
         except DomainError as error:
-            _refused(error)
+            flash_refusal(error)
     else:
         flash(_("Nothing was changed. Use the Move up or Move down button."), "error")
     return _instrument_page(slug)
@@ -337,7 +329,7 @@ def delete_criterion(slug: str, criterion_id: int) -> Response:
     try:
         instruments.delete_criterion(db.session, slug, criterion_id, actor=current_user)
     except DomainError as error:
-        _refused(error)
+        flash_refusal(error)
     else:
         flash(_("Criterion deleted."), "success")
     return _instrument_page(slug)

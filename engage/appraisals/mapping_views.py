@@ -20,7 +20,7 @@ from engage.appraisals.mapping_forms import (
 from engage.appraisals.models import MappingExercise, Status
 from engage.errors import DomainError
 from engage.extensions import db
-from engage.forms import BaseForm, requested_mission, requested_page
+from engage.forms import BaseForm, flash_refusal, requested_mission, requested_page
 from engage.missions import services as missions
 from engage.security import Role, current_user_holds, public, roles_required, signed_in
 
@@ -39,14 +39,6 @@ def _exercise_page(slug: str) -> Response:
 
 def _edit_page_url(slug: str) -> Response:
     return redirect(url_for("appraisal_mapping.edit", slug=slug))
-
-
-def _refused(error: DomainError) -> None:
-    """A refused action behind a button: say why above the page. Not-found and forbidden still
-    answer with their own page and status."""
-    if error.status in (403, 404):
-        raise error
-    flash(error.translated(), "error")
 
 
 # --- Reading ----------------------------------------------------------------------------------
@@ -289,7 +281,7 @@ def delete_option(slug: str, option_id: int) -> Response:
         try:
             mapping.delete_option(db.session, slug, option_id, actor=current_user)
         except DomainError as error:
-            _refused(error)
+            flash_refusal(error)
         else:
             flash(_("Option deleted."), "success")
     else:
@@ -304,7 +296,7 @@ def delete_criterion(slug: str, criterion_id: int) -> Response:
         try:
             mapping.delete_criterion(db.session, slug, criterion_id, actor=current_user)
         except DomainError as error:
-            _refused(error)
+            flash_refusal(error)
         else:
             flash(_("Criterion deleted."), "success")
     else:
@@ -326,7 +318,7 @@ def status(slug: str) -> Response:
         else:
             mapping.close_exercise(db.session, slug, actor=current_user)
     except DomainError as error:
-        _refused(error)
+        flash_refusal(error)
     else:
         if opening:
             flash(_("Exercise opened: signed-in residents can now take part."), "success")

@@ -25,7 +25,7 @@ from engage.appraisals.project_forms import (
 from engage.appraisals.xlsform import Problem, XLSFormError
 from engage.errors import DomainError
 from engage.extensions import db
-from engage.forms import BaseForm, form_values, requested_mission, requested_page
+from engage.forms import BaseForm, flash_refusal, form_values, requested_mission, requested_page
 from engage.security import Role, public, roles_required
 
 bp = Blueprint("appraisal_projects", __name__, url_prefix="/science")
@@ -54,12 +54,6 @@ def _refuse_or_show(form: BaseForm, error: DomainError) -> None:
     if error.status in (403, 404):
         raise error
     form.show_domain_error(error)
-
-
-def _flash_refusal(error: DomainError) -> None:
-    if error.status in (403, 404):
-        raise error
-    flash(error.translated(), "error")
 
 
 def _problems(problems: list[Problem]) -> list[dict[str, Any]]:
@@ -269,7 +263,7 @@ def delete_field(slug: str, field_id: int) -> Response:
         try:
             projects.delete_field(db.session, slug, field_id, actor=current_user)
         except DomainError as error:
-            _flash_refusal(error)
+            flash_refusal(error)
         else:
             flash(_("Question “%(label)s” deleted.", label=label), "success")
     else:
@@ -286,7 +280,7 @@ def move_field(slug: str, field_id: int) -> Response:
         try:
             projects.move_field(db.session, slug, field_id, offset, actor=current_user)
         except DomainError as error:
-            _flash_refusal(error)
+            flash_refusal(error)
     else:
         projects.get_field(db.session, slug, field_id, actor=current_user)  # unknown: not found
         flash(_("Choose to move the question up or down."), "error")
@@ -334,7 +328,7 @@ def change_status(slug: str) -> Response:
         try:
             projects.change_status(db.session, slug, status, actor=current_user)
         except DomainError as error:
-            _flash_refusal(error)
+            flash_refusal(error)
         else:
             message = (
                 _("The project is open: residents can send observations.")

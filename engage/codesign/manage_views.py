@@ -43,7 +43,7 @@ from engage.codesign.models import (
 from engage.codesign.opinion import Tally
 from engage.errors import DomainError
 from engage.extensions import db
-from engage.forms import BaseForm, local_from_utc, utc_from_local
+from engage.forms import BaseForm, flash_refusal, local_from_utc, utc_from_local
 from engage.missions import services as missions
 from engage.security import Role, roles_required, safe_next_url
 
@@ -75,14 +75,6 @@ def _process_page(process_id: int) -> Response:
 
 def _round_page(round_id: int) -> Response:
     return redirect(url_for("codesign.round", round_id=round_id))
-
-
-def _refused(error: DomainError) -> None:
-    """A refused action behind a button (no form to show it beside): say why above the page.
-    Not-found and forbidden still answer with their own page and status."""
-    if error.status in (403, 404):
-        raise error
-    flash(error.translated(), "error")
 
 
 # --- Processes ------------------------------------------------------------------------------------
@@ -237,7 +229,7 @@ def round_status(round_id: int) -> Response:
                 db.session, round_id, actor=current_user, runner=jobs.current_runner()
             )
     except DomainError as error:
-        _refused(error)
+        flash_refusal(error)
     else:
         if opening:
             flash(_("Round published. Residents take part between its dates."), "success")
@@ -378,7 +370,7 @@ def compute_opinions(round_id: int) -> Response:
             db.session, round_id, runner=jobs.current_runner(), actor=current_user
         )
     except DomainError as error:
-        _refused(error)
+        flash_refusal(error)
         return _round_page(round_id)
     return redirect(url_for("pages.job", job_id=job.id))
 
