@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import random
 import sys
 import time
 from pathlib import Path
@@ -34,68 +33,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sklearn.metrics import adjusted_rand_score  # type: ignore[import-untyped]
 
 from engage.evaluation.themes import propose_themes
+from tests.evaluation.corpus import planted_corpus
 
 TARGET_SECONDS = 60.0
 TARGET_MB = 2048.0
 RECOVERED_ARI = 0.9
-
-TOPICS: dict[str, dict[str, list[str]]] = {
-    "traffic": {
-        "en": ["traffic", "cars", "congestion", "speed", "bus", "parking", "lanes", "noise"],
-        "es": ["tráfico", "coches", "atascos", "velocidad", "autobús", "aparcamiento", "carril"],
-        "ca": ["trànsit", "cotxes", "embussos", "velocitat", "autobús", "aparcament", "carril"],
-    },
-    "parks": {
-        "en": ["trees", "park", "green", "shade", "benches", "playground", "garden", "grass"],
-        "es": ["árboles", "parque", "verde", "sombra", "bancos", "jardín", "césped"],
-        "ca": ["arbres", "parc", "verd", "ombra", "bancs", "jardí", "gespa"],
-    },
-    "housing": {
-        "en": ["housing", "rent", "homes", "landlords", "affordable", "flats", "eviction"],
-        "es": ["vivienda", "alquiler", "pisos", "caseros", "asequible", "desahucios"],
-        "ca": ["habitatge", "lloguer", "pisos", "propietaris", "assequible", "desnonaments"],
-    },
-    "air": {
-        "en": ["air", "pollution", "smoke", "asthma", "fumes", "dust", "breathing"],
-        "es": ["aire", "contaminación", "humo", "asma", "polvo", "respirar"],
-        "ca": ["aire", "contaminació", "fum", "asma", "pols", "respirar"],
-    },
-}
-ANCHORS = {
-    "traffic": ["bus", "metro", "parking", "bici", "diesel"],
-    "parks": ["parc", "Montjuïc", "Collserola", "picnic", "gespa"],
-    "housing": ["pisos", "airbnb", "hipoteca", "okupa", "renda"],
-    "air": ["aire", "asma", "ozono", "smog", "CO2"],
-}
-FILLER = {
-    "en": ["the", "we", "need", "more", "in", "our", "and", "is", "there", "too", "much"],
-    "es": ["el", "la", "necesitamos", "más", "en", "nuestro", "y", "es", "hay", "mucho"],
-    "ca": ["el", "la", "necessitem", "més", "al", "nostre", "i", "és", "hi", "ha", "molt"],
-}
-NOISE = ["city", "ciudad", "ciutat", "neighbourhood", "barrio", "barri", "people", "gente"]
-SOURCES = ("codesign", "juries", "advisory", "appraisals")
-SEGMENTS = ("18-34", "35-64", "65+", None)
-
-
-def planted(count: int, seed: int) -> tuple[list[str], list[int], list[str], list[str | None]]:
-    rng = random.Random(seed)
-    names = sorted(TOPICS)
-    texts, truth, sources, segments = [], [], [], []
-    for _ in range(count):
-        topic = rng.randrange(len(names))
-        language = rng.choice(("en", "es", "ca"))
-        words = rng.sample(TOPICS[names[topic]][language], rng.randint(2, 4))
-        words += rng.sample(ANCHORS[names[topic]], 2)
-        words += rng.sample(FILLER[language], rng.randint(2, 4))
-        if rng.random() < 0.3:
-            words.append(rng.choice(NOISE))
-        rng.shuffle(words)
-        text = " ".join(words)
-        texts.append(text[0].upper() + text[1:] + rng.choice((".", "!", "")))
-        truth.append(topic)
-        sources.append(rng.choice(SOURCES))
-        segments.append(rng.choice(SEGMENTS))
-    return texts, truth, sources, segments
 
 
 def peak_mb() -> float:
@@ -113,7 +55,7 @@ def main() -> int:
     args = parser.parse_args()
 
     print(f"python {platform.python_version()}, {os.cpu_count()} CPUs, {platform.machine()}")
-    texts, truth, sources, segments = planted(args.texts, args.seed)
+    texts, truth, sources, segments = planted_corpus(args.texts, args.seed)
     print(f"texts: {len(texts):,} (seed {args.seed}); peak before theming {peak_mb():.0f} MB")
     last = [-1]
 
