@@ -185,10 +185,11 @@ def _detail_page(project: Project, submission_id: int, form: ReviewForm, status:
 @reviewer
 def detail(slug: str, submission_id: int) -> Any:
     project = _project(slug)
-    review.get_for_review(db.session, project, submission_id, viewer=current_user)
     form = ReviewForm()
     if not form.validate_on_submit():
         return _detail_page(project, submission_id, form, 400 if form.is_submitted() else 200)
+    # Only a submission of this project may be changed from its page.
+    review.get_for_review(db.session, project, submission_id, viewer=current_user)
     to_state = SubmissionState(form.to_state.data)
     try:
         review.review_submission(
