@@ -30,6 +30,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from engage.codesign.manage_views import bp as codesign_manage_bp
     from engage.codesign.views import bp as codesign_bp
     from engage.db import begin_without_write_lock
+    from engage.evaluation.coding_views import bp as evaluation_coding_bp
+    from engage.evaluation.frame_views import bp as evaluation_frame_bp
+    from engage.evaluation.outcome_views import bp as evaluation_outcomes_bp
+    from engage.evaluation.package_views import bp as evaluation_package_bp
+    from engage.evaluation.report_views import bp as evaluation_report_bp
+    from engage.evaluation.theme_views import bp as evaluation_themes_bp
+    from engage.evaluation.views import bp as evaluation_bp
     from engage.extensions import babel, csrf, db, limiter, login_manager
     from engage.juries.draw_views import bp as jury_draws_bp
     from engage.juries.views import bp as juries_bp
@@ -85,6 +92,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         appraisal_review_bp,
         appraisal_instruments_bp,
         appraisal_mapping_bp,
+        evaluation_bp,
+        evaluation_themes_bp,
+        evaluation_frame_bp,
+        evaluation_coding_bp,
+        evaluation_outcomes_bp,
+        evaluation_report_bp,
+        evaluation_package_bp,
     ):
         app.register_blueprint(blueprint)
     undeclared = security.undeclared_endpoints(app)

@@ -23,6 +23,10 @@ class EvidenceItem:
     # Pseudonymous: a stable key per contributor, never a name or e-mail.
     contributor_key: str | None = None
     attributes: dict[str, str] = field(default_factory=dict)
+    # The contributor's demographic segment, only where they consented to its use in evaluation.
+    segment: str | None = None
+    # (latitude, longitude) in WGS 84: the point the public may see, never a more exact one.
+    location: tuple[float, float] | None = None
 
 
 def numbered_contributors(session: Session, written: sa.Subquery, prefix: str) -> dict[int, str]:

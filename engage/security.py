@@ -78,17 +78,24 @@ def holds(user: Any, role: Role) -> bool:
     return bool(user is not None and user.is_authenticated and user.has_role(role))
 
 
-def officers_only(service: Callable[P, R]) -> Callable[P, R]:
-    """For a service: refuse (Forbidden) unless its ``actor`` keyword argument is an officer, so
+def _only(role: Role, refusal: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """For a service: refuse (Forbidden) unless its ``actor`` keyword argument holds ``role``, so
     the rule holds whichever page or command calls it."""
 
-    @functools.wraps(service)
-    def checked(*args: P.args, **kwargs: P.kwargs) -> R:
-        if not holds(kwargs.get("actor"), Role.OFFICER):
-            raise Forbidden(N_("Only officers can do this."))
-        return service(*args, **kwargs)
+    def decorate(service: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(service)
+        def checked(*args: P.args, **kwargs: P.kwargs) -> R:
+            if not holds(kwargs.get("actor"), role):
+                raise Forbidden(refusal)
+            return service(*args, **kwargs)
 
-    return checked
+        return checked
+
+    return decorate
+
+
+officers_only = _only(Role.OFFICER, N_("Only officers can do this."))
+evaluators_only = _only(Role.EVALUATOR, N_("Only evaluators can do this."))
 
 
 def current_user_holds(role: Role) -> bool:

@@ -7,6 +7,7 @@ from logging.config import fileConfig
 from alembic import context
 
 from engage import create_app
+from engage.evaluation.models import is_search_object
 from engage.extensions import db
 from engage.models import Base
 
@@ -24,6 +25,7 @@ def run_migrations() -> None:
             target_metadata=Base.metadata,
             render_as_batch=connection.dialect.name == "sqlite",  # SQLite alters tables by copying
             compare_type=True,
+            include_name=lambda name, type_, parent_names: not is_search_object(name),
         )
         with context.begin_transaction():
             context.run_migrations()

@@ -59,6 +59,8 @@ from engage.codesign.models import (
     Visibility,
     Vote,
 )
+from engage.evaluation.models import Code, CodeOrigin, EvidenceRecord
+from engage.evaluation.themes import normalise
 from engage.juries.models import (
     FeatureValue,
     Jury,
@@ -857,3 +859,62 @@ def make_exercise(
     session.add(exercise)
     session.commit()
     return exercise
+
+
+# evaluation
+def make_evidence(
+    session: Session,
+    mission: Mission,
+    text: str = "Wider pavements on the high street would help everyone walk safely.",
+    *,
+    title: str = "An idea",
+    domain: str = "codesign",
+    source_kind: str = "codesign.contribution",
+    created_at: datetime | None = None,
+    contributor_key: str | None = None,
+    segment: str | None = None,
+    area: str = "",
+    location: tuple[float, float] | None = None,
+    attributes: dict[str, str] | None = None,
+) -> EvidenceRecord:
+    """An evidence item in the mission's index, as a refresh would have copied it."""
+    number = next(_numbers)
+    record = EvidenceRecord(
+        mission_id=mission.id,
+        domain=domain,
+        source_kind=source_kind,
+        source_id=number,
+        created_at=created_at or datetime(2026, 3, 1, 12, tzinfo=UTC) + timedelta(hours=number),
+        title=title,
+        text=text,
+        search_text=normalise(f"{title}\n{text}"),
+        contributor_key=contributor_key or f"{domain}:m{mission.id}:p{number}",
+        segment=segment,
+        area=area,
+        latitude=location[0] if location else None,
+        longitude=location[1] if location else None,
+        attributes=attributes or {},
+    )
+    session.add(record)
+    session.commit()
+    return record
+
+
+def make_code(
+    session: Session,
+    mission: Mission,
+    name: str | None = None,
+    *,
+    definition: str = "",
+    origin: CodeOrigin = CodeOrigin.EVALUATOR,
+) -> Code:
+    """An active code of the mission's frame (no frame version: use the services for that)."""
+    code = Code(
+        mission_id=mission.id,
+        name=name or f"Code {next(_numbers)}",
+        definition=definition,
+        origin=origin,
+    )
+    session.add(code)
+    session.commit()
+    return code

@@ -12,6 +12,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from engage import create_app, schema
+from engage.evaluation.models import is_search_object
 from engage.extensions import db
 from engage.models import Base
 from tests.conftest import POSTGRES_URL
@@ -49,21 +50,43 @@ def empty_database(
     yield from _fresh_postgres_database()
 
 
+def _model_tables(connection: sa.Connection) -> set[str]:
+    """Every table but the full-text search ones, which the models do not describe."""
+    return {name for name in sa.inspect(connection).get_table_names() if not is_search_object(name)}
+
+
+def _search_objects(connection: sa.Connection) -> list[str]:
+    """The SQLite FTS5 tables or the PostgreSQL GIN index that full-text search reads."""
+    if connection.dialect.name == "sqlite":
+        query = "SELECT name FROM sqlite_master WHERE name LIKE 'evaluation_evidence_fts%'"
+    else:
+        query = "SELECT indexname FROM pg_indexes WHERE indexname = 'ix_evaluation_evidence_search'"
+    return list(connection.scalars(sa.text(query)))
+
+
 def test_migrations_match_the_models_and_downgrade_to_nothing(empty_database: str) -> None:
     app = create_app(app_config(empty_database))
     try:
         schema.upgrade(app)
         with app.app_context(), db.engine.connect() as connection:
-            tables = set(sa.inspect(connection).get_table_names())
+            tables = _model_tables(connection)
             assert tables == set(Base.metadata.tables) | {"alembic_version"}
             head = ScriptDirectory.from_config(schema.alembic_config(app)).get_current_head()
             assert connection.scalar(sa.text("SELECT version_num FROM alembic_version")) == head
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            context = MigrationContext.configure(
+                connection,
+                opts={
+                    "compare_type": True,
+                    "include_name": lambda name, type_, parents: not is_search_object(name),
+                },
+            )
+            assert _search_objects(connection), "the full-text index is missing"
             assert compare_metadata(context, Base.metadata) == []
 
         schema.downgrade(app, "base")
         with app.app_context(), db.engine.connect() as connection:
             assert sa.inspect(connection).get_table_names() == ["alembic_version"]
+            assert not _search_objects(connection)
             assert connection.scalar(sa.text("SELECT count(*) FROM alembic_version")) == 0
 
         schema.upgrade(app)  # and up again from nothing
