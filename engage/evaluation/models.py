@@ -334,7 +334,7 @@ SQLITE_SEARCH_DDL = (
 )
 SQLITE_SEARCH_DROP = ("DROP TABLE IF EXISTS evaluation_evidence_fts",)
 POSTGRES_SEARCH_DDL = (
-    "CREATE INDEX {PG_SEARCH_INDEX} ON evaluation_evidence "
+    "CREATE INDEX ix_evaluation_evidence_search ON evaluation_evidence "
     "USING gin (to_tsvector('simple', search_text))",
 )
 
