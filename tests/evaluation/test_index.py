@@ -81,8 +81,8 @@ def test_a_refresh_copies_every_domain_and_keeps_ids_and_codes_across_refreshes(
     }
     for record in records:  # the rest kept their ids, so codes stay attached
         assert first_ids[(record.source_kind, record.source_id)] == record.id
-    idea_record = session.get(EvidenceRecord, idea_record.id)
-    assert idea_record is not None and "Queen's Crescent" in idea_record.text
+    refreshed = session.get(EvidenceRecord, idea_record.id)
+    assert refreshed is not None and "Queen's Crescent" in refreshed.text
     assert session.scalar(sa.select(sa.func.count()).select_from(CodeApplication)) == 1
 
 
