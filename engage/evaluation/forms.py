@@ -70,7 +70,7 @@ class FilterFields(BaseForm):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.domain.choices = [SelectChoice("", _l("All sources"))] + [
-            SelectChoice(name, DOMAIN_LABELS[name]) for name in DOMAIN_NAMES
+            SelectChoice(name, _l(DOMAIN_LABELS[name])) for name in DOMAIN_NAMES
         ]
         self.area.choices = [SelectChoice("", _l("All areas"))] + [
             SelectChoice(area, area) for area in areas
