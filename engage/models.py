@@ -1,6 +1,6 @@
 """Every model, imported so Base.metadata is complete (for Alembic and the tests)."""
 
-from engage.accounts.models import RoleGrant, User
+from engage.accounts.models import DemographicProfile, RoleGrant, User
 from engage.advisory.models import (
     AdvisoryGroup,
     DraftComment,
@@ -96,6 +96,7 @@ __all__ = [
     "Comment",
     "Contribution",
     "Criterion",
+    "DemographicProfile",
     "DraftComment",
     "DraftRating",
     "DraftRecommendation",

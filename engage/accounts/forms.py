@@ -8,13 +8,22 @@ from wtforms import (
     EmailField,
     Field,
     PasswordField,
+    RadioField,
     SelectMultipleField,
     StringField,
 )
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # newer than the stubs
-from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    EqualTo,
+    InputRequired,
+    Length,
+    ValidationError,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from engage.accounts.models import AgeBand
 from engage.accounts.passwords import MAX_LENGTH, MESSAGES, password_problem
 from engage.forms import BaseForm
 
@@ -130,3 +139,41 @@ class UserSearchForm(BaseForm):
         csrf = False  # a GET search form changes nothing
 
     q = StringField(_l("Search by name or e-mail"), validators=[Length(max=100)])
+
+
+AGE_BAND_LABELS = {
+    AgeBand.AGE_16_24: _l("16 to 24"),
+    AgeBand.AGE_25_34: _l("25 to 34"),
+    AgeBand.AGE_35_44: _l("35 to 44"),
+    AgeBand.AGE_45_54: _l("45 to 54"),
+    AgeBand.AGE_55_64: _l("55 to 64"),
+    AgeBand.AGE_65_74: _l("65 to 74"),
+    AgeBand.AGE_75_PLUS: _l("75 or older"),
+}
+PREFER_NOT_TO_SAY = "prefer-not-to-say"
+
+
+class AboutYouForm(BaseForm):
+    """The age band a person may give, and their consent to its use in evaluations."""
+
+    age_band = RadioField(
+        _l("Your age"),
+        choices=[SelectChoice(band.value, label) for band, label in AGE_BAND_LABELS.items()]
+        + [SelectChoice(PREFER_NOT_TO_SAY, _l("Prefer not to say"))],
+        default=PREFER_NOT_TO_SAY,
+        validators=[InputRequired(_l("Choose your age band, or prefer not to say."))],
+        invalid_choice_message=_l("Choose one of the age bands, or prefer not to say."),  # type: ignore[call-arg]  # newer than the stubs
+    )
+    consent = BooleanField(
+        _l("I agree to my age band being used in evaluations"),
+        description=_l(
+            "Your age band may be used, with others', in anonymised evaluations of the "
+            "missions you take part in. Groups of fewer than 10 people are never shown. Untick "
+            "to withdraw at any time: it is deleted."
+        ),
+    )
+
+    def chosen_band(self) -> str | None:
+        """The band chosen, or None for "prefer not to say"."""
+        value = self.age_band.data
+        return None if not value or value == PREFER_NOT_TO_SAY else str(value)

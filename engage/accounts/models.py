@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -68,3 +69,29 @@ class RoleGrant(Base):
     )
 
     user: Mapped[User] = relationship(back_populates="role_grants", foreign_keys=[user_id])
+
+
+class AgeBand(enum.StrEnum):
+    """The age bands people may give about themselves: ten years wide from 25, open from 75."""
+
+    AGE_16_24 = "16-24"
+    AGE_25_34 = "25-34"
+    AGE_35_44 = "35-44"
+    AGE_45_54 = "45-54"
+    AGE_55_64 = "55-64"
+    AGE_65_74 = "65-74"
+    AGE_75_PLUS = "75+"
+
+
+class DemographicProfile(Base):
+    """What a person chose to tell about themselves for evaluation, held only while they consent:
+    withdrawing consent deletes the row, so a row is the consent."""
+
+    __tablename__ = "demographic_profiles"
+
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    age_band: Mapped[AgeBand] = mapped_column(enum_column(AgeBand, length=8))
+    consented_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

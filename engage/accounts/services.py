@@ -1,8 +1,11 @@
-"""Account use cases: registration, sign-in, passwords, resets and staff roles."""
+"""Account use cases: registration, sign-in, passwords, resets, staff roles and the demographics
+people choose to give for evaluation."""
 
 from __future__ import annotations
 
+import enum
 import hashlib
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -13,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engage import audit
-from engage.accounts.models import RoleGrant, User
+from engage.accounts.models import AgeBand, DemographicProfile, RoleGrant, User
 from engage.accounts.passwords import MESSAGES as PASSWORD_MESSAGES
 from engage.accounts.passwords import password_problem
 from engage.db import utcnow
@@ -210,6 +213,18 @@ def list_users(
     return list(session.scalars(query.offset((max(page, 1) - 1) * per_page).limit(per_page)))
 
 
+def list_role_holders(session: Session, role: Role) -> list[User]:
+    """Active accounts holding ``role`` or administrator (admins hold every role), by name."""
+    holders = sa.select(RoleGrant.user_id).where(RoleGrant.role.in_([role, Role.ADMIN]))
+    return list(
+        session.scalars(
+            sa.select(User)
+            .where(User.active.is_(True), User.id.in_(holders))
+            .order_by(User.display_name, User.id)
+        )
+    )
+
+
 def set_roles(session: Session, user_id: int, roles: set[Role], *, actor: User | None) -> User:
     """Grant exactly ``roles`` (staff roles; residents need no grant)."""
     user = require_user(session, user_id)
@@ -241,3 +256,97 @@ def _grant_exactly(session: Session, user: User, roles: set[Role], *, actor: Use
         f"user:{user.id}",
         {"before": sorted(before), "after": sorted(wanted)},
     )
+
+
+# --- Demographics for evaluation ------------------------------------------------------------
+# A profile row exists only while its person consents: withdrawing consent deletes it, so there
+# is nothing left to leak or forget. Giving and withdrawing consent are audit-logged (without the
+# band: the log is append-only and the band must go when consent does), so the city can show that
+# a segment used in an evaluation was given with consent.
+
+SEGMENT_PREFIX = "age "  # segments read "age 25-34", "age 75+": the same in every language
+# Above this many people, read every profile in one query and keep the ones asked for, rather
+# than send a list of ids longer than a database accepts in one statement.
+SEGMENT_ID_LIST_LIMIT = 1000
+
+
+class DemographicsChange(enum.StrEnum):
+    """What set_demographics did, for the page to say so."""
+
+    SAVED = "saved"  # a profile stored (new or changed) with consent
+    DELETED = "deleted"  # a stored profile deleted: consent withdrawn or "prefer not to say"
+    NOTHING_STORED = "nothing_stored"  # nothing was stored before and nothing is now
+
+
+def age_band_of(value: AgeBand | str | None) -> AgeBand | None:
+    """The band ``value`` names; None (and "") for "prefer not to say"; Invalid for anything
+    else, shown beside the ``age_band`` field."""
+    if value is None or value == "":
+        return None
+    try:
+        return AgeBand(value)
+    except ValueError:
+        raise Invalid(
+            N_("Choose one of the age bands, or prefer not to say."), field="age_band"
+        ) from None
+
+
+def get_demographics(session: Session, user: User) -> DemographicProfile | None:
+    return session.get(DemographicProfile, user.id)
+
+
+def set_demographics(
+    session: Session, user: User, age_band: AgeBand | str | None, *, consent: bool
+) -> DemographicsChange:
+    """Store ``user``'s age band for use in evaluations, only WITH consent. Without consent, or
+    with no band ("prefer not to say"), any stored profile is deleted: that is withdrawal."""
+    band = age_band_of(age_band)
+    for attempt in (1, 2):
+        try:
+            change = _set_demographics(session, user, band if consent else None)
+            session.commit()
+            return change
+        except IntegrityError:  # the same person's other request created the row a moment ago
+            session.rollback()
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _set_demographics(session: Session, user: User, band: AgeBand | None) -> DemographicsChange:
+    profile = session.get(DemographicProfile, user.id)
+    if band is None:
+        if profile is None:
+            return DemographicsChange.NOTHING_STORED
+        session.delete(profile)
+        audit.record(session, user, "account.demographics_withdrawn", f"user:{user.id}")
+        return DemographicsChange.DELETED
+    now = utcnow()
+    if profile is None:
+        session.add(
+            DemographicProfile(user_id=user.id, age_band=band, consented_at=now, updated_at=now)
+        )
+        audit.record(session, user, "account.demographics_consented", f"user:{user.id}")
+    elif profile.age_band is not band:
+        profile.age_band = band
+        profile.updated_at = now
+    return DemographicsChange.SAVED
+
+
+def segment_of(band: AgeBand) -> str:
+    """The evaluation segment of an age band: "age 25-34" (language-neutral, like a code)."""
+    return f"{SEGMENT_PREFIX}{band.value}"
+
+
+def consented_segments(session: Session, user_ids: Collection[int]) -> dict[int, str]:
+    """Account id -> the segment (``segment_of``) of each of ``user_ids`` who consented to its
+    use in evaluation; people who did not are absent. One query, however many ids."""
+    wanted = set(user_ids)
+    if not wanted:
+        return {}
+    query = sa.select(DemographicProfile.user_id, DemographicProfile.age_band)
+    if len(wanted) <= SEGMENT_ID_LIST_LIMIT:
+        query = query.where(DemographicProfile.user_id.in_(sorted(wanted)))
+    return {
+        user_id: segment_of(band) for user_id, band in session.execute(query) if user_id in wanted
+    }

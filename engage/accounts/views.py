@@ -10,6 +10,9 @@ from werkzeug.wrappers import Response
 from engage import mail
 from engage.accounts import services
 from engage.accounts.forms import (
+    AGE_BAND_LABELS,
+    PREFER_NOT_TO_SAY,
+    AboutYouForm,
     ChangePasswordForm,
     NewPasswordForm,
     RegisterForm,
@@ -159,7 +162,53 @@ def reset_password(token: str) -> str | Response:
 @bp.route("/account", methods=["GET"])
 @signed_in
 def account() -> str:
-    return render_template("accounts/account.html", user=current_user)
+    profile = services.get_demographics(db.session, current_user)
+    return render_template(
+        "accounts/account.html",
+        user=current_user,
+        profile=profile,
+        age_band_label=AGE_BAND_LABELS[profile.age_band] if profile else None,
+    )
+
+
+@bp.route("/account/about-you", methods=["GET", "POST"])
+@signed_in
+def about_you() -> tuple[str, int] | Response:
+    profile = services.get_demographics(db.session, current_user)
+    form = AboutYouForm(
+        data={
+            "age_band": profile.age_band.value if profile else PREFER_NOT_TO_SAY,
+            "consent": profile is not None,
+        }
+    )
+    if form.validate_on_submit():
+        band = form.chosen_band()
+        try:
+            change = services.set_demographics(
+                db.session, current_user, band, consent=bool(form.consent.data)
+            )
+        except DomainError as error:
+            form.show_domain_error(error)
+        else:
+            flash(_about_you_message(change, band_given=band is not None), "success")
+            return redirect(url_for("accounts.account"))
+    status = 400 if form.is_submitted() else 200
+    return render_template("accounts/about_you.html", form=form, profile=profile), status
+
+
+def _about_you_message(change: services.DemographicsChange, *, band_given: bool) -> str:
+    if change is services.DemographicsChange.SAVED:
+        message = _("Thank you. Your age band is saved for use in anonymised evaluations.")
+    elif change is services.DemographicsChange.DELETED:
+        message = _("Your age band has been deleted. It will not be used in any new evaluation.")
+    elif band_given:
+        message = _(
+            "Your age band has not been stored: tick the box if you agree to its use in "
+            "evaluations."
+        )
+    else:
+        message = _("Nothing is stored about your age.")
+    return str(message)
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

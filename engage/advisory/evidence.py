@@ -30,6 +30,10 @@ numbered by membership, which the public member list shows in order and would gi
 adopted recommendation carries the key of the member who proposed it and, in ``drafters``, the
 keys of everyone who wrote a version of it; the register entry stays the group's, keyless.
 Minutes and summaries are the group's: no key. No name, e-mail or account id appears anywhere.
+
+Segments. An adopted recommendation carries the demographic segment of the member who proposed it
+(the one its key names; ``engage.accounts.services.consented_segments``) only where that member
+consented to its use in evaluation. Minutes and membership summaries carry none.
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
+from engage.accounts.services import consented_segments
 from engage.advisory import terms
 from engage.advisory.models import (
     AdvisoryGroup,
@@ -177,6 +182,9 @@ def _recommendation_items(
         ).all()
     )
     keys = contributor_keys(session, mission_id)
+    segments = consented_segments(
+        session, {draft.created_by_id for draft, _ in rows if draft.created_by_id is not None}
+    )
     for draft, meeting in sorted(rows, key=lambda row: (_adopted_on(*row), row[0].id)):
         adopted_version = draft.current
         drafters = dict.fromkeys(
@@ -190,6 +198,7 @@ def _recommendation_items(
             title=draft.title,
             text=adopted_version.text if adopted_version else "",
             contributor_key=keys.get(draft.created_by_id) if draft.created_by_id else None,
+            segment=segments.get(draft.created_by_id) if draft.created_by_id else None,
             attributes=_group_attributes(groups[draft.group_id])
             | {
                 "meeting_id": str(meeting.id) if meeting else "",

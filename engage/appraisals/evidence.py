@@ -6,7 +6,9 @@ appraisals only through here.
   after its question when there are several); attributes: the project, the area, every other
   answer but the point and the photos as people read it (``answer.<field name>``: numbers with
   their unit, choices by their label, several joined with ", "), how many photos, and
-  ``location_generalised`` (``yes``/``no``; empty without a location). Never the point itself.
+  ``location_generalised`` (``yes``/``no``; empty without a location). The item's ``location``
+  is the public point (the one the project's public map shows: generalised unless the person
+  chose to share the exact one); the exact point never leaves the submission.
 - ``appraisals.appraisal``: one per appraisal with the mission's published instruments. Title:
   the instrument and the area; text: every justification after its criterion and score;
   attributes: the instrument, the area, the kind (individual or group), how many took part, the
@@ -23,6 +25,10 @@ the mission's projects or an appraisal of their own with any of its instruments,
 their first one, whatever became of it (approving or rejecting renumbers no one). A group's
 appraisal is the group's: it has no key, and entering one (as a workshop's facilitator) takes no
 number. No name, e-mail, account id or exact point appears anywhere.
+
+Segments. A submission and an individual appraisal carry their author's demographic segment
+(``engage.accounts.services.consented_segments``, read once for everyone with a key) only where
+the author consented to its use in evaluation; a group's appraisal carries none.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from collections.abc import Iterator
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
+from engage.accounts.services import consented_segments
 from engage.appraisals.models import (
     Appraisal,
     AppraisalKind,
@@ -85,10 +92,12 @@ def evidence_items(session: Session, mission_id: int) -> Iterator[EvidenceItem]:
         for area in session.scalars(sa.select(Area).where(Area.mission_id == mission_id))
     }
     keys = contributor_keys(session, mission_id)
+    # Everyone with a key is every author of an item below: one query for all their segments.
+    segments = consented_segments(session, keys.keys())
     if projects:
-        yield from _submission_items(session, mission_id, projects, areas, keys)
+        yield from _submission_items(session, mission_id, projects, areas, keys, segments)
     if instruments:
-        yield from _appraisal_items(session, mission_id, instruments, areas, keys)
+        yield from _appraisal_items(session, mission_id, instruments, areas, keys, segments)
 
 
 def contributor_keys(session: Session, mission_id: int) -> dict[int, str]:
@@ -114,6 +123,7 @@ def _submission_items(
     projects: dict[int, Project],
     areas: dict[int, Area],
     keys: dict[int, str],
+    segments: dict[int, str],
 ) -> Iterator[EvidenceItem]:
     approved = sa.and_(
         Submission.project_id.in_(list(projects)),
@@ -147,7 +157,12 @@ def _submission_items(
             if len(long_texts) == 1
             else "\n\n".join(f"{label}\n{answer}" for label, answer in long_texts)
         )
-        located = submission.public_latitude is not None
+        location = (
+            (submission.public_latitude, submission.public_longitude)
+            if submission.public_latitude is not None and submission.public_longitude is not None
+            else None
+        )
+        located = location is not None
         attributes = {
             "project": project.slug,
             "project_id": str(project.id),
@@ -170,6 +185,8 @@ def _submission_items(
             text=text,
             contributor_key=_key(keys, submission.author_id),
             attributes=attributes,
+            segment=_key(segments, submission.author_id),
+            location=location,
         )
 
 
@@ -179,6 +196,7 @@ def _appraisal_items(
     instruments: dict[int, Instrument],
     areas: dict[int, Area],
     keys: dict[int, str],
+    segments: dict[int, str],
 ) -> Iterator[EvidenceItem]:
     appraisals = session.scalars(
         sa.select(Appraisal)
@@ -219,4 +237,5 @@ def _appraisal_items(
             text="\n".join(lines),
             contributor_key=_key(keys, appraisal.author_id) if individual else None,
             attributes=attributes,
+            segment=_key(segments, appraisal.author_id) if individual else None,
         )

@@ -33,6 +33,10 @@ one). It names no account and cannot be matched across missions; it stays the sa
 contributions are added, because later arrivals only take later numbers. Items whose author's
 account is gone have no key. Seeded items and summaries have no key either: they are the city's
 or everyone's.
+
+Segments. A contribution or comment carries its author's demographic segment
+(``engage.accounts.services.consented_segments``) only where the author consented to its use in
+evaluation; summaries and syntheses, having no one author, carry none.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ from collections.abc import Iterator, Sequence
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, contains_eager, selectinload
 
+from engage.accounts.services import consented_segments
 from engage.codesign.models import (
     CodesignProcess,
     Comment,
@@ -84,6 +89,8 @@ def evidence_items(session: Session, mission_id: int) -> Iterator[EvidenceItem]:
         return
     round_ids = list(rounds)
     keys = contributor_keys(session, mission_id)
+    # Everyone with a key: one query for the segments of all who wrote, whatever they wrote.
+    segments = consented_segments(session, keys.keys())
     contributions = list(
         session.scalars(
             sa.select(Contribution)
@@ -111,9 +118,9 @@ def evidence_items(session: Session, mission_id: int) -> Iterator[EvidenceItem]:
         )
     )
     yield from _contribution_items(
-        session, mission_id, rounds, contributions, comments, keys, round_ids
+        session, mission_id, rounds, contributions, comments, keys, segments, round_ids
     )
-    yield from _comment_items(mission_id, rounds, by_id, comments, keys)
+    yield from _comment_items(mission_id, rounds, by_id, comments, keys, segments)
     yield from _statement_vote_items(session, mission_id, rounds, contributions, round_ids)
     yield from _opinion_items(mission_id, rounds)
     yield from _priority_items(session, mission_id, rounds, contributions, round_ids)
@@ -182,6 +189,7 @@ def _contribution_items(
     contributions: list[Contribution],
     comments: list[Comment],
     keys: dict[int, str],
+    segments: dict[int, str],
     round_ids: list[int],
 ) -> Iterator[EvidenceItem]:
     supports = dict(
@@ -214,6 +222,7 @@ def _contribution_items(
             text=contribution.text,
             contributor_key=_key(keys, contribution.author_id),
             attributes=attributes,
+            segment=_key(segments, contribution.author_id),
         )
 
 
@@ -227,6 +236,7 @@ def _comment_items(
     contributions: dict[int, Contribution],
     comments: list[Comment],
     keys: dict[int, str],
+    segments: dict[int, str],
 ) -> Iterator[EvidenceItem]:
     for comment in comments:
         on = contributions[comment.contribution_id]
@@ -246,6 +256,7 @@ def _comment_items(
             text=comment.text,
             contributor_key=_key(keys, comment.author_id),
             attributes=attributes,
+            segment=_key(segments, comment.author_id),
         )
 
 
