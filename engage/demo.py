@@ -514,6 +514,45 @@ IDEAS = [
     ("Safe crossings near care homes", "Crossings are timed for fast walkers. Give people more "
      "time near care homes and health centres.", ""),
 ]  # fmt: skip
+# More residents' ideas, each from a different neighbour, who gave an age band and consented to
+# its use in evaluation: enough free text for themes, and bands both large enough to show (10 or
+# more people) and too small to show (fewer than 10), so the evaluation pages show both.
+VOICES = [
+    ("Shade on the walk to school", "More street trees along the walk to school: shade in summer and cleaner air for the children.", "Central", "25-34"),
+    ("Trees instead of parking", "Swap two parking spaces on every street for trees and planters.", "South", "25-34"),
+    ("Green the high street", "The high street has no trees at all. Plant some and add planters outside the shops.", "Central", "35-44"),
+    ("Pocket parks", "Turn the empty corner plots into small pocket parks with trees and seating.", "North", "35-44"),
+    ("Water the young trees", "Newly planted street trees die in dry summers. Let residents adopt and water a tree.", "South", "45-54"),
+    ("Trees on the bus route", "The bus route is hot and dusty. Trees there would cool the street and clean the air.", "South", "25-34"),
+    ("Hedges by the playground", "A hedge between the main road and the playground would keep fumes away from children.", "North", "35-44"),
+    ("Fruit trees", "Plant fruit trees in the estates so neighbours can share the harvest.", "North", "65-74"),
+    ("Slower traffic", "Traffic is too fast on residential streets. A 20 mph limit, enforced, would make walking safer.", "Central", "35-44"),
+    ("Speed cameras on the rat run", "Drivers use our street as a rat run at speed. Average speed cameras would stop it.", "North", "45-54"),
+    ("Longer crossing times", "The green man is too short for older people. Longer crossing times at every junction, please.", "South", "65-74"),
+    ("Zebra crossing by the surgery", "There is no safe crossing near the surgery. A zebra crossing would help patients and parents.", "Central", "35-44"),
+    ("Close the rat run", "Filter the rat run with planters so through traffic stays on the main road.", "North", "25-34"),
+    ("Safer junction", "The junction by the station is dangerous for cyclists and people walking. Redesign it with a crossing.", "Central", "25-34"),
+    ("Fewer lorries", "Heavy lorries speed through at night. Keep them to the main roads and slow them down.", "South", "45-54"),
+    ("Wider pavements", "Pavements are too narrow for a pushchair and a wheelchair to pass. Widen them where traffic is slow.", "Central", "35-44"),
+    ("Benches at bus stops", "Put benches at every bus stop so older people can sit while they wait.", "North", "65-74"),
+    ("Public toilets", "Older people and parents stay home because there are no public toilets. Open the ones in the library to all.", "Central", "65-74"),
+    ("Rest stops on the hill", "The hill to the shops is hard for older neighbours. Benches halfway up would let them rest.", "North", "65-74"),
+    ("Toilets in the park", "The park toilets are always locked. Open them every day so families can stay longer.", "South", "35-44"),
+    ("Seats outside the shops", "Seats outside the shops on the high street would help people who cannot walk far rest.", "Central", "45-54"),
+    ("Shelter and benches", "Benches with shelter from the rain at the bus stops near the care home.", "South", "65-74"),
+    ("School street for our school", "Make the road outside our primary school a school street at drop-off and pick-up.", "North", "35-44"),
+    ("Air sensors at schools", "Measure the air outside every school and publish the readings so parents know.", "Central", "25-34"),
+    ("No idling outside schools", "Engines idling outside the school gates fill the playground with fumes. Ban idling there.", "South", "35-44"),
+    ("Walking bus", "Help parents run a walking bus to school so fewer children are driven.", "North", "25-34"),
+    ("Cleaner air on the school run", "The school run is the worst hour for air. Close the road at drop-off and plant a hedge.", "Central", "35-44"),
+    ("Publish the air data", "Publish air quality readings for every street, every month, in plain language.", "South", "25-34"),
+    ("Cycle parking at school", "Secure cycle and scooter parking at schools so children can ride instead of being driven.", "Central", "35-44"),
+    ("Bike lanes to school", "Protected bike lanes on the main road would let older children cycle to school safely.", "North", "25-34"),
+    ("Quiet hours for deliveries", "Deliveries at night keep us awake. Quiet delivery hours on residential streets, please.", "South", "45-54"),
+    ("Lights on the path", "The path through the park is dark in winter. Better lighting would make people feel safe walking.", "North", "25-34"),
+]  # fmt: skip
+
+
 DEMO_STATEMENTS = [
     "Streets outside schools should close to traffic at drop-off and pick-up times.",
     "The borough should build more car parks near the high streets.",
@@ -597,6 +636,19 @@ def seed_codesign(session: Session, officer: User, resident: User, today: date) 
         session, idea_ids[0], "The pilot let blue badge holders through; that worked.",
         parent_id=thread.id, actor=resident,
     )  # fmt: skip
+    for number, (title, text, area, band) in enumerate(VOICES, start=len(neighbours) + 1):
+        voice = accounts.create_user(
+            session,
+            display_name=f"{FIRST_NAMES[number % len(FIRST_NAMES)]} {LAST_NAMES[number % len(LAST_NAMES)][0]}.",
+            email=f"neighbour{number}@{DEMO_DOMAIN}",
+            password=secrets.token_urlsafe(12),
+            roles=set(),
+            actor=None,
+        )
+        accounts.set_demographics(session, voice, band, consent=True)
+        codesign.submit_idea(session, ideas.id, codesign.IdeaFields(title, text, area), actor=voice)
+    for neighbour, band in zip(neighbours, ("25-34", "35-44", "45-54"), strict=False):
+        accounts.set_demographics(session, neighbour, band, consent=True)
     codesign.close_round(session, ideas.id, actor=officer)
     syntheses.publish_synthesis(
         session,

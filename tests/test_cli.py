@@ -15,6 +15,7 @@ from flask.testing import FlaskCliRunner
 from engage import create_app
 from engage.accounts import services as accounts
 from engage.accounts.models import User
+from engage.demo import VOICES
 from engage.errors import Invalid
 from engage.extensions import db
 from engage.missions import services as missions
@@ -76,7 +77,7 @@ def test_demo_seeds_once_and_prints_working_accounts(demo_app: Flask) -> None:
             assert user.has_role(Role(role))
     counts = row_counts(demo_app)
     # The four printed accounts and the fictional neighbours who take part in co-design.
-    assert counts["users"] == 4 + 12
+    assert counts["users"] == 4 + 12 + len(VOICES)
     assert counts["recommendations"] == 6
     assert counts["codesign_rounds"] == 4
     assert counts["codesign_votes"] > 0
