@@ -23,6 +23,7 @@ def main() -> None:
 
 def register_commands(app: Flask) -> None:
     from engage.advisory.cli import advisory_group
+    from engage.evaluation.cli import evaluation_group
 
     app.cli.add_command(demo_command)
     app.cli.add_command(db_group)
@@ -31,6 +32,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(worker_command)
     app.cli.add_command(juries_group)
     app.cli.add_command(advisory_group)
+    app.cli.add_command(evaluation_group)
 
 
 @click.command("demo")
