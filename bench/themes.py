@@ -59,10 +59,11 @@ def main() -> int:
     print(f"texts: {len(texts):,} (seed {args.seed}); peak before theming {peak_mb():.0f} MB")
     last = [-1]
 
-    def progress(percent: int, message: str) -> None:
+    def progress(percent: int, message: str = "", **params: str | int | float) -> None:
         if percent >= last[0] + 10 or percent == 100:
             last[0] = percent
-            print(f"  {percent:3d}% {message} ({time.perf_counter() - started:.1f} s)")
+            note = message % params if params else message
+            print(f"  {percent:3d}% {note} ({time.perf_counter() - started:.1f} s)")
 
     started = time.perf_counter()
     result = propose_themes(texts, sources=sources, segments=segments, progress=progress)

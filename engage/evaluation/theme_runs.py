@@ -12,7 +12,6 @@ give the same themes.
 from __future__ import annotations
 
 import enum
-import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Any
@@ -143,30 +142,12 @@ def start_theme_run(
     return run
 
 
-_STABILITY = re.compile(r"stability of (\d+) themes")
-_FOUND = re.compile(r"(\d+) themes found")
+def _progress_adapter(report: ProgressReporter) -> Progress:
+    """propose_themes' progress as the job's: its 0-100 becomes 5-95 (reading before, storing
+    after); its messages are already templates marked for translation."""
 
-
-def _progress_adapter(report: ProgressReporter, count: int) -> Progress:
-    """Turns propose_themes' (percent, English note) into the job's progress, with messages
-    marked for translation; its 0-100 becomes 5-95 (reading before, storing after)."""
-
-    def progress(percent: int, message: str) -> None:
-        scaled = 5 + int(percent * 0.9)
-        stability = _STABILITY.fullmatch(message)
-        found = _FOUND.fullmatch(message)
-        if stability:
-            report(
-                scaled,
-                N_("Measuring how stable %(k)s themes are"),
-                k=int(stability.group(1)),
-            )
-        elif found:
-            report(scaled, N_("Describing %(k)s themes"), k=int(found.group(1)))
-        elif message == "done":
-            report(scaled, N_("Storing the themes"))
-        else:
-            report(scaled, N_("Weighting the words of %(count)s texts"), count=count)
+    def progress(percent: int, message: str = "", **params: str | int | float) -> None:
+        report(5 + int(percent * 0.9), message, **params)
 
     return progress
 
@@ -221,9 +202,10 @@ def _run_themes(
         sources=sources,
         segments=segments,
         settings=settings,
-        progress=_progress_adapter(report, len(texts)),
+        progress=_progress_adapter(report),
     )
     stored = themes.as_dict()
+    report(96, N_("Storing the themes"))
     run = session.get(ThemeRun, run_id)
     if run is None:  # deleted with its mission while the maths ran
         raise LookupError(f"theme run {run_id} no longer exists")

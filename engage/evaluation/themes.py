@@ -42,11 +42,11 @@ import re
 import unicodedata
 import warnings
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from functools import cache
 from itertools import combinations
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -90,7 +90,12 @@ MAX_ITER = 400  # NMF iterations at most
 WORD_PATTERN = r"(?u)\b[^\W\d_]{2,}\b"  # two or more letters (accented letters included)
 _TOKEN = re.compile(WORD_PATTERN)
 
-Progress = Callable[[int, str], None]
+
+class Progress(Protocol):
+    """Called as the work advances: a percentage and a message (an English template marked with
+    N_ and its values), the shape of a job's progress reporter."""
+
+    def __call__(self, percent: int, message: str = "", **params: str | int | float) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -310,7 +315,7 @@ def stop_words(languages: tuple[str, ...] = LANGUAGES) -> frozenset[str]:
 # --- the calculation -------------------------------------------------------------------------
 
 
-def _no_progress(percent: int, message: str) -> None:
+def _no_progress(percent: int, message: str = "", **params: str | int | float) -> None:
     return None
 
 
@@ -323,7 +328,7 @@ def propose_themes(
     progress: Progress | None = None,
 ) -> Themes:
     """Themes of ``texts``; ``sources`` and ``segments`` (one label per text, or None) give
-    the prevalence tables. ``progress(percent, message)`` is called as the work advances.
+    the prevalence tables. ``progress(percent, message, **params)`` is called as the work advances.
 
     Raises ValueError when a label sequence's length differs from the texts'."""
     s = settings or ThemeSettings()
@@ -334,7 +339,7 @@ def propose_themes(
             raise ValueError(f"{name} has {len(labels)} labels for {n} texts")
 
     def no_themes(problem: Message, used: int = 0, vocabulary: int = 0) -> Themes:
-        report(100, "done")
+        report(100, N_("Themes described"))
         return Themes(
             settings=s,
             text_count=n,
@@ -345,7 +350,7 @@ def propose_themes(
             unassigned=n,
         )
 
-    report(0, "reading texts")
+    report(0, N_("Weighting the words of %(count)s texts"), count=len(texts))
     vectorizer = TfidfVectorizer(
         preprocessor=normalise,
         token_pattern=WORD_PATTERN,
@@ -371,7 +376,7 @@ def propose_themes(
     if used < MIN_TEXTS:
         return no_themes(_too_few(used), used, vocabulary)
     data = matrix[used_rows]
-    report(10, "terms weighted")
+    report(10, N_("Words weighted"))
 
     rng = np.random.default_rng(s.seed)
     sample = min(used, s.stability_sample)
@@ -393,16 +398,20 @@ def propose_themes(
                 for run, rows in enumerate(subsamples)
             ]
             scores.append(KStability(k, round(_stability(runs), 6)))
-            report(10 + int(70 * (position + 1) / len(ks)), f"stability of {k} themes")
+            report(
+                10 + int(70 * (position + 1) / len(ks)),
+                N_("Measured how stable %(k)s themes are"),
+                k=k,
+            )
         best = max(score.stability for score in scores)
         k = max(score.k for score in scores if score.stability >= best - STABILITY_TIE)
         weights, components = _fit(data, k, s.seed)
-    report(85, f"{k} themes found")
+    report(85, N_("Describing %(k)s themes"), k=k)
 
     themes, assignments = _describe(
         texts, terms, used_rows, weights, components, s, sources, segments
     )
-    report(100, "done")
+    report(100, N_("Themes described"))
     return Themes(
         settings=s,
         text_count=n,

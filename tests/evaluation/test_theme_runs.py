@@ -243,7 +243,7 @@ def test_the_handler_reports_progress_and_reads_a_deleted_item_as_empty(
     assert percents == sorted(percents) and percents[0] == 0 and percents[-1] <= 100
     messages = {message for _, message, _ in report.calls}
     assert "Reading %(count)s texts" in messages
-    assert "Measuring how stable %(k)s themes are" in messages
+    assert "Measured how stable %(k)s themes are" in messages
     assert "Storing the themes" in messages
 
 

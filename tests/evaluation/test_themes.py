@@ -124,10 +124,16 @@ def test_stop_words_never_keywords(result: Themes) -> None:
 def test_progress_is_reported(corpus: tuple[list[str], ...]) -> None:
     calls: list[tuple[int, str]] = []
     settings = ThemeSettings(k_max=5)
-    propose_themes(corpus[0][:200], settings=settings, progress=lambda p, m: calls.append((p, m)))
+
+    def progress(percent: int, message: str = "", **params: str | int | float) -> None:
+        calls.append((percent, message % params if params else message))
+
+    propose_themes(corpus[0][:200], settings=settings, progress=progress)
     percents = [p for p, _ in calls]
     assert percents[0] == 0 and percents[-1] == 100
     assert percents == sorted(percents)
+    assert calls[0][1] == "Weighting the words of 200 texts"
+    assert "Measured how stable 5 themes are" in [message for _, message in calls]
 
 
 @pytest.mark.parametrize(
