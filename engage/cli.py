@@ -51,6 +51,11 @@ def demo_command(context: click.Context, host: str, port: int, no_serve: bool) -
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     schema.upgrade(app)
     created = demo.seed(db.session)
+    if created is not None:
+        from engage.evaluation import demo as evaluation_demo  # nothing in engage.demo may
+
+        evaluator = evaluation_demo.demo_evaluator(db.session, created["evaluator"][0])
+        evaluation_demo.seed(db.session, demo.DEMO_SLUG, evaluator)
     if created is None:
         click.echo("Demo data already present; its passwords were printed when it was created.")
         click.echo("Use `engage users create` to add an account you know the password of.")

@@ -92,6 +92,14 @@ def test_demo_seeds_once_and_prints_working_accounts(demo_app: Flask) -> None:
     assert counts["appraisals"] == 8  # seven residents' and a workshop group's
     assert counts["appraisal_criteria"] == 14  # the Place Standard
     assert counts["mapping_responses"] == 6
+    # The evaluation: every domain indexed, the evaluator's first codes applied, an outcome,
+    # one learning-log entry per loop; themes are left for the visitor to run.
+    assert counts["evaluation_evidence"] > counts["codesign_contributions"]
+    assert counts["evaluation_codes"] == 2
+    assert counts["evaluation_code_applications"] > 2
+    assert counts["evaluation_outcomes"] == 1 and counts["evaluation_outcome_evidence"] > 0
+    assert counts["evaluation_learning"] == 3
+    assert counts["evaluation_theme_runs"] == 0
 
     again = runner.invoke(args=["demo", "--no-serve"])
 
