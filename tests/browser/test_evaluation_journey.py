@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from frictionless import validate  # type: ignore[import-untyped]  # no types published
+from frictionless import validate
 from playwright.sync_api import expect
 
 from engage.security import Role
