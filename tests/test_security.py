@@ -30,6 +30,18 @@ from engage.advisory.models import MemberRole, SeatFilling
 from engage.appraisals.models import Status, SubmissionState
 from engage.codesign import services as codesign_services
 from engage.codesign.models import RoundKind, RoundStatus
+from engage.evaluation import coding, frame, index
+from engage.evaluation import outcomes as harvest
+from engage.evaluation.models import (
+    Code,
+    CodeApplication,
+    HarvestedOutcome,
+    LearningEntry,
+    LearningLoop,
+    ThemeRun,
+)
+from engage.evaluation.outcomes import LearningFields, OutcomeFields
+from engage.evaluation.themes import MIN_TEXTS
 from engage.extensions import db
 from engage.jobs import Job
 from engage.security import Role, public, safe_next_url
@@ -37,9 +49,11 @@ from tests.factories import (
     DEFAULT_PASSWORD,
     make_appraisal,
     make_area,
+    make_code,
     make_comment,
     make_contribution,
     make_draft,
+    make_evidence,
     make_exercise,
     make_group,
     make_indicator,
@@ -78,6 +92,7 @@ AUDIENCE: dict[str, str] = {
     "pages.audit_log": "admin",
     "pages.verify_audit_log": "admin",
     "accounts.register": "public",
+    "accounts.about_you": "signed_in",
     "accounts.sign_in": "public",
     "accounts.sign_out": "public",
     "accounts.request_reset": "public",
@@ -261,6 +276,47 @@ AUDIENCE: dict[str, str] = {
     "appraisal_mapping.delete_option": "officer",
     "appraisal_mapping.delete_criterion": "officer",
     "appraisal_mapping.status": "officer",
+    # evaluation: the workbench is for evaluators; the printable report is for officers too
+    "evaluation.missions_list": "evaluator",
+    "evaluation.index_page": "evaluator",
+    "evaluation.refresh": "evaluator",
+    "evaluation_themes.runs": "evaluator",
+    "evaluation_themes.start": "evaluator",
+    "evaluation_themes.run": "evaluator",
+    "evaluation_themes.run_status": "evaluator",
+    "evaluation_themes.adopt": "evaluator",
+    "evaluation_frame.codes": "evaluator",
+    "evaluation_frame.create": "evaluator",
+    "evaluation_frame.code": "evaluator",
+    "evaluation_frame.edit": "evaluator",
+    "evaluation_frame.merge": "evaluator",
+    "evaluation_frame.split": "evaluator",
+    "evaluation_frame.retire": "evaluator",
+    "evaluation_frame.reinstate": "evaluator",
+    "evaluation_frame.add_memo": "evaluator",
+    "evaluation_frame.versions": "evaluator",
+    "evaluation_frame.version": "evaluator",
+    "evaluation_coding.item": "evaluator",
+    "evaluation_coding.apply": "evaluator",
+    "evaluation_coding.remove": "evaluator",
+    "evaluation_coding.add_memo": "evaluator",
+    "evaluation_coding.samples": "evaluator",
+    "evaluation_coding.create_sample": "evaluator",
+    "evaluation_coding.sample": "evaluator",
+    "evaluation_outcomes.outcomes": "evaluator",
+    "evaluation_outcomes.new_outcome": "evaluator",
+    "evaluation_outcomes.outcome": "evaluator",
+    "evaluation_outcomes.edit_outcome": "evaluator",
+    "evaluation_outcomes.delete_outcome": "evaluator",
+    "evaluation_outcomes.link_evidence": "evaluator",
+    "evaluation_outcomes.unlink_evidence": "evaluator",
+    "evaluation_outcomes.learning": "evaluator",
+    "evaluation_outcomes.add_entry": "evaluator",
+    "evaluation_outcomes.edit_entry": "evaluator",
+    "evaluation_outcomes.delete_entry": "evaluator",
+    "evaluation_report.report": "reviewer",
+    "evaluation_package.package": "evaluator",
+    "evaluation_package.download": "evaluator",
 }
 
 ROLES = ("anonymous", "resident", "officer", "evaluator", "admin")
@@ -347,6 +403,7 @@ def build_scene(app: Flask, role: str, *, password: str | None = None) -> Scene:
         codesign = codesign_scene(session, owner or target, mission)
         advisory = advisory_scene(app, session, users, owner or target, mission)
         appraisals = appraisals_scene(app, session, users, owner or target, mission)
+        evaluation = evaluation_scene(app, session, users, owner or target, mission)
         return Scene(
             user_ids={name: user.id for name, user in users.items()},
             form_values={
@@ -355,11 +412,13 @@ def build_scene(app: Flask, role: str, *, password: str | None = None) -> Scene:
                 **codesign.form_values,
                 **advisory.form_values,
                 **appraisals.form_values,
+                **evaluation.form_values,
             },
             url_overrides={
                 **codesign.url_overrides,
                 **advisory.url_overrides,
                 **appraisals.url_overrides,
+                **evaluation.url_overrides,
             },
             url_args={
                 **jury_args,
@@ -367,6 +426,7 @@ def build_scene(app: Flask, role: str, *, password: str | None = None) -> Scene:
                 **codesign.url_args,
                 **advisory.url_args,
                 **appraisals.url_args,
+                **evaluation.url_args,
                 "slug": mission.slug,
                 "outcome_id": outcome.id,
                 "indicator_id": indicator.id,
@@ -432,7 +492,12 @@ def jury_setup_scene(
 
 GENDER = {"gender": ["female", "male"]}
 # POST routes that answer with a file rather than a redirect.
-DOWNLOADS = {"juries.export_pool", "jury_draws.export_panel", "appraisal_review.export"}
+DOWNLOADS = {
+    "juries.export_pool",
+    "jury_draws.export_panel",
+    "appraisal_review.export",
+    "evaluation_package.download",
+}
 # Posts whose answer is a page of results rather than a redirect.
 RESULT_PAGES = {"appraisal_projects.import_form"}
 
@@ -801,6 +866,124 @@ MEETING_FORM = {
     "link": "",
     "agenda": "Welcome\nReports",
 }
+
+
+# evaluation
+def evaluation_scene(
+    app: Flask, session: Session, users: dict[str, User], owner: User, mission: Any
+) -> CodesignScene:
+    """The mission's evidence index, built from the other scenes' rows (so the refresh route,
+    which runs in the background, keeps its items); a coding frame with a code per change (the
+    main code, and one each to merge, split, retire and reinstate), a theme run started by
+    ``owner``, a theme run's proposal to remove, a double-coding sample, and outcome records and
+    learning log entries to edit and to delete. Services write what they can, as an evaluator
+    would, so the frame has versions and the rows are as the pages expect."""
+    evaluator = users["evaluator"]
+    index.refresh_index(session, mission.id)
+    with_text = index.filtered_ids(session, mission.id, index.EvidenceFilter(with_text=True))
+    assert len(with_text) >= MIN_TEXTS, "theme runs need more evidence items with text"
+    item, linked, to_link = with_text[:3]
+
+    def new_code(name: str) -> Code:
+        definition = f"What people say about {name.lower()}."
+        return frame.create_code(session, mission.id, name, definition, actor=evaluator)
+
+    main, to_merge, to_split, to_retire, retired = (
+        new_code(name) for name in ("Pavements", "Crossings", "Benches", "Trees", "Parking")
+    )
+    frame.retire_code(session, mission.id, retired.id, actor=evaluator)
+    split_off = CodeApplication(code_id=to_split.id, evidence_id=linked, coder_id=evaluator.id)
+    proposed = CodeApplication(code_id=main.id, evidence_id=item, coder_id=None)  # by a theme run
+    run = ThemeRun(mission_id=mission.id, created_by_id=owner.id)  # not started: nothing to adopt
+    session.add_all([split_off, proposed, run])
+    session.commit()
+    sample = coding.draw_sample(
+        session, mission.id, "Pilot", 5, "seed", index.EvidenceFilter(),
+        evaluator.id, users["admin"].id, actor=evaluator,
+    )  # fmt: skip
+
+    def new_outcome(what_changed: str) -> HarvestedOutcome:
+        fields = OutcomeFields(what_changed, "Parents at the school", "The jury asked for it.")
+        return harvest.record_outcome(session, mission.id, fields, actor=evaluator)
+
+    def new_entry(what_happened: str) -> LearningEntry:
+        fields = LearningFields(LearningLoop.SINGLE, TODAY, what_happened, "Ask earlier.")
+        return harvest.add_entry(session, mission.id, fields, actor=evaluator)
+
+    harvested, to_delete = new_outcome("A crossing was built."), new_outcome("A bench moved.")
+    harvest.link_evidence(session, mission.id, harvested.id, str(linked), actor=evaluator)
+    entry, entry_to_delete = new_entry("Few came."), new_entry("Nobody came.")
+    mission_outcome = mission.outcomes[0]
+    harvested_fields = {
+        "what_changed": "The council built a crossing.",
+        "for_whom": "Parents at the school",
+        "contribution": "The jury asked for it.",
+        "happened_on": (TODAY - timedelta(days=2)).isoformat(),
+        "place": "Kentish Town Road",
+        "significance": "Children walk to school.",
+        "substantiated_by": "The head teacher.",
+        "mission_outcome_id": str(mission_outcome.id),
+        "indicator_ids": str(mission_outcome.indicators[0].id),
+    }
+    learning_fields = {
+        "loop": "double",
+        "noted_on": (TODAY - timedelta(days=1)).isoformat(),
+        "what_happened": "Only parents came to the workshop.",
+        "learned": "Evening sessions leave out shift workers.",
+        "next_step": "",
+    }
+    return CodesignScene(
+        url_args={
+            "code_id": main.id,
+            "number": 1,
+            "evidence_id": item,
+            "application_id": proposed.id,
+            "sample_id": sample.id,
+            "harvested_id": harvested.id,
+            "entry_id": entry.id,
+        },
+        url_overrides={
+            # jury draws' routes have a run_id too
+            **{
+                f"evaluation_themes.{name}": {"run_id": run.id}
+                for name in ("run", "run_status", "adopt")
+            },
+            "evaluation_frame.merge": {"code_id": to_merge.id},
+            "evaluation_frame.split": {"code_id": to_split.id},
+            "evaluation_frame.retire": {"code_id": to_retire.id},
+            "evaluation_frame.reinstate": {"code_id": retired.id},
+            "evaluation_outcomes.unlink_evidence": {"evidence_id": linked},
+            "evaluation_outcomes.delete_outcome": {"harvested_id": to_delete.id},
+            "evaluation_outcomes.delete_entry": {"entry_id": entry_to_delete.id},
+        },
+        form_values={
+            "evaluation_themes.start": {"themes": "auto", "seed": "0", "languages": "en"},
+            "evaluation_frame.create": {"name": "Lighting", "definition": "Dark streets."},
+            "evaluation_frame.edit": {"name": "Wide pavements", "definition": "Room to walk."},
+            "evaluation_frame.merge": {"into": str(main.id)},
+            "evaluation_frame.split": {
+                "split_name": "Benches at bus stops",
+                "split_definition": "Somewhere to sit while waiting.",
+                "applications": str(split_off.id),
+            },
+            "evaluation_frame.retire": {"reason": "Too broad."},
+            "evaluation_frame.add_memo": {"body": "Overlaps with crossings?"},
+            "evaluation_coding.apply": {"code": str(main.id), "excerpt": ""},
+            "evaluation_coding.add_memo": {"body": "Mentions the school run."},
+            "evaluation_coding.create_sample": {
+                "name": "Second sample",
+                "size": "5",
+                "seed": "abc",
+                "coder_a": str(evaluator.id),
+                "coder_b": str(users["admin"].id),
+            },
+            "evaluation_outcomes.new_outcome": harvested_fields,
+            "evaluation_outcomes.edit_outcome": harvested_fields,
+            "evaluation_outcomes.link_evidence": {"numbers": str(to_link)},
+            "evaluation_outcomes.add_entry": learning_fields,
+            "evaluation_outcomes.edit_entry": learning_fields,
+        },
+    )
 
 
 def act_as(client: FlaskClient, user_id: int | None) -> None:
@@ -1174,6 +1357,7 @@ PER_FORM: dict[str, dict[str, str]] = {
     "missions.new_project": {"status": "planned"},
     "missions.edit_project": {"status": "paused"},
     "missions.add_update": {"status": "in_progress"},
+    "accounts.about_you": {"age_band": "25-34", "consent": "y"},
 }
 FREE_TEXT = {
     "title",
@@ -1383,4 +1567,53 @@ def test_odd_addresses_are_not_found_rather_than_server_errors(
     for path, status in ODD_ADDRESSES:
         with subtests.test(msg=path[:60]):
             act_as(client, admin_id)
+            assert client.get(path).status_code == status
+
+
+EVALUATION = "/evaluation/quieter-streets"
+ODD_EVALUATION_ADDRESSES = [
+    ("/evaluation/?page=-1", 200),
+    ("/evaluation/%00/", 404),
+    ("/evaluation/no-such-mission/frame", 404),
+    (f"{EVALUATION}/?page=99999999999999999999999&date_from=2026-13-45&code=abc&area=%00", 200),
+    (f"{EVALUATION}/?query=" + "x" * 5000, 200),
+    (f"{EVALUATION}/?code=2147483648", 200),
+    (f"{EVALUATION}/themes?code=99999999999999999999999&date_from=yesterday", 200),
+    (f"{EVALUATION}/themes/99999999999999999999999", 404),
+    (f"{EVALUATION}/themes/2147483648/status", 404),
+    (f"{EVALUATION}/frame/2147483648", 404),
+    (f"{EVALUATION}/frame/versions?page=99999999999999999999999", 200),
+    (f"{EVALUATION}/frame/versions/0", 404),
+    (f"{EVALUATION}/items/99999999999999999999999", 404),
+    (f"{EVALUATION}/items/{{evidence_id}}?sample=abc", 200),
+    (f"{EVALUATION}/items/{{evidence_id}}?sample=2147483647", 404),  # no such sample
+    (f"{EVALUATION}/samples?size=abc&seed=%00&coder_a=x&code=%00", 200),
+    (f"{EVALUATION}/samples/2147483648", 404),
+    (f"{EVALUATION}/outcomes?mission_outcome=abc&substantiated=maybe", 200),
+    (f"{EVALUATION}/outcomes/2147483648/edit", 404),
+    (f"{EVALUATION}/learning?loop=quadruple", 200),
+    (f"{EVALUATION}/learning/99999999999999999999999/edit", 404),
+    (f"{EVALUATION}/package?code=%00&date_from=31/12/2026", 200),
+    # another mission's rows, reached through this mission's address
+    (f"{EVALUATION}/frame/{{other_code}}", 404),
+    (f"{EVALUATION}/items/{{other_item}}", 404),
+]
+
+
+def test_odd_addresses_in_the_evaluation_workbench(
+    app: Flask, client: FlaskClient, subtests: pytest.Subtests
+) -> None:
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # a crash is a 500, not the end of the list
+    scene = build_scene(app, "evaluator")
+    with database(app) as session:
+        other = make_mission(session, title="Cleaner air", slug="cleaner-air")
+        ids = {
+            "evidence_id": scene.url_args["evidence_id"],
+            "other_code": make_code(session, other).id,
+            "other_item": make_evidence(session, other).id,
+        }
+    for template, status in ODD_EVALUATION_ADDRESSES:
+        path = template.format(**ids)
+        with subtests.test(msg=path[:60]):
+            act_as(client, scene.user_ids["evaluator"])
             assert client.get(path).status_code == status
