@@ -121,7 +121,7 @@ def filtered(session: Session, mission_id: int, filters: EvidenceFilter) -> sa.S
         query = query.where(EvidenceRecord.domain == filters.domain)
     if filters.date_from:
         query = query.where(EvidenceRecord.created_at >= _start_of(filters.date_from))
-    if filters.date_to:
+    if filters.date_to and filters.date_to < date.max:  # the last day has no next day
         query = query.where(EvidenceRecord.created_at < _start_of(filters.date_to + timedelta(1)))
     if filters.area:
         query = query.where(EvidenceRecord.area == filters.area)
@@ -163,6 +163,33 @@ def get_evidence(session: Session, mission_id: int, evidence_id: int) -> Evidenc
     if record is None or record.mission_id != mission_id:
         raise NotFound(N_("There is no such evidence item in this mission."))
     return record
+
+
+def people_by_segment(
+    session: Session, mission_id: int, filters: EvidenceFilter | None = None
+) -> dict[str, int]:
+    """People of each consented segment among the filtered items, never overcounted.
+
+    Contributor keys are numbered per source, and evaluation cannot tell that two keys of two
+    sources are one person; so a segment counts as many people as it has in the one source
+    where it has most. That is a lower bound, so a published group said to hold 10 or more
+    people surely does."""
+    chosen = filtered(session, mission_id, filters or EvidenceFilter()).subquery()
+    rows = session.execute(
+        sa.select(
+            chosen.c.segment, chosen.c.domain, sa.func.count(sa.distinct(chosen.c.contributor_key))
+        )
+        .where(
+            chosen.c.segment.is_not(None),
+            chosen.c.segment != "",
+            chosen.c.contributor_key.is_not(None),
+        )
+        .group_by(chosen.c.segment, chosen.c.domain)
+    )
+    counts: dict[str, int] = {}
+    for segment, _, count in rows:
+        counts[segment] = max(counts.get(segment, 0), count)
+    return counts
 
 
 @dataclass(frozen=True)

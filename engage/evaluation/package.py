@@ -152,19 +152,6 @@ def _check_exporter(actor: Any, via: Via) -> None:
 # --- Reading ------------------------------------------------------------------------------------
 
 
-def _segment_counts(
-    session: Session, mission_id: int, filters: index.EvidenceFilter
-) -> dict[str, int]:
-    """Different contributors of each segment among the package's items."""
-    chosen = index.filtered(session, mission_id, filters).subquery()
-    rows = session.execute(
-        sa.select(chosen.c.segment, sa.func.count(sa.distinct(chosen.c.contributor_key)))
-        .where(chosen.c.segment.is_not(None), chosen.c.segment != "")
-        .group_by(chosen.c.segment)
-    )
-    return {segment: count for segment, count in rows}
-
-
 def _codes(session: Session, mission_id: int) -> list[Code]:
     return list(
         session.scalars(sa.select(Code).where(Code.mission_id == mission_id).order_by(Code.id))
@@ -374,7 +361,10 @@ def _participation_rows(
     order = {name: position for position, name in enumerate(index.DOMAIN_NAMES)}
     for month, source in sorted(months, key=lambda key: (key[0], order.get(key[1], 99), key[1])):
         count, people = months[month, source]
-        participants, status = _count_status(len(people))
+        # Items with no single contributor (aggregates, the mission's record) count no one.
+        participants, status = (
+            _count_status(len(people)) if people else (None, files.STATUS_NOT_COUNTED)
+        )
         yield {
             "month": month,
             "source": source,
@@ -438,7 +428,7 @@ def export_package(
     def coder(account_id: int) -> str:
         return pseudonym(key, "coder", account_id, PSEUDONYM_LENGTH)
 
-    segments = _segment_counts(session, mission_id, filters)
+    segments = index.people_by_segment(session, mission_id, filters)
     if filters.segment and segments.get(filters.segment, 0) < SEGMENT_MINIMUM:
         raise Invalid(
             N_(

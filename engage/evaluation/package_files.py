@@ -28,6 +28,7 @@ YES, NO = "yes", "no"
 STATUS_SUPPRESSED = "suppressed"
 STATUS_ROUNDED = "rounded"
 STATUS_ZERO = "exact zero"
+STATUS_NOT_COUNTED = "not counted"  # items with no single contributor: aggregates, records
 PROVENANCE_PROPERTY = "engage:provenance"
 DATAPACKAGE = "datapackage.json"
 README = "README.md"
@@ -129,7 +130,7 @@ SOURCES = {
     "advisory": "advisory groups: minutes, recommendations and membership",
     "appraisals": "citizen science submissions and community appraisals",
 }
-_COUNT_STATUS = (STATUS_SUPPRESSED, STATUS_ROUNDED, STATUS_ZERO)
+_COUNT_STATUS = (STATUS_SUPPRESSED, STATUS_ROUNDED, STATUS_ZERO, STATUS_NOT_COUNTED)
 
 
 def _participants(what: str) -> Column:
@@ -148,7 +149,9 @@ def _status() -> Column:
         "string",
         "Participants: how shown",
         "“suppressed” (from 1 to 9 people: the participants cell is empty), “rounded” "
-        "(rounded to the nearest multiple of 5) or “exact zero” (nobody).",
+        "(rounded to the nearest multiple of 5), “exact zero” (nobody) or “not counted” (the "
+        "items have no single contributor, such as a jury's aggregate results or the mission's "
+        "own record: the cell is empty).",
         required=True,
         enum=_COUNT_STATUS,
     )
@@ -475,7 +478,9 @@ PARTICIPATION = Table(
     title="Participation by month and source",
     description=(
         "For each calendar month (UTC) and source, how many items of this package were "
-        "contributed and by how many different people (with small counts suppressed)."
+        "contributed and by how many different people (with small counts suppressed). The "
+        "counts are rounded for reading; evidence.csv, whose rows carry the contributors' "
+        "pseudonyms, allows exact counts, which identify no one."
     ),
     columns=(
         Column("month", "yearmonth", "Month", "The calendar month, as YYYY-MM.", required=True),
@@ -506,7 +511,9 @@ SEGMENTS = Table(
     title="Participants by segment",
     description=(
         "For each demographic segment present in this package, how many different people of "
-        "it contributed (only people who consented to their segment's use have one)."
+        "it contributed (only people who consented to their segment's use have one). A person "
+        "has one pseudonym per source, so a segment counts the people it has in the source "
+        "where it has most: the fewest it can hold."
     ),
     columns=(
         Column(

@@ -39,7 +39,7 @@ from engage.db import utcnow
 from engage.disclosure import suppress_and_round
 from engage.errors import N_, Forbidden
 from engage.evaluation.disclosure import scrub
-from engage.evaluation.index import DOMAIN_NAMES, get_mission
+from engage.evaluation.index import DOMAIN_NAMES, get_mission, people_by_segment
 from engage.evaluation.models import (
     Code,
     CodeApplication,
@@ -92,8 +92,8 @@ class Participation:
     months: tuple[MonthRow, ...]  # from the first month with evidence to the last, gaps as 0
     items_by_source: dict[str, int]
     items_total: int
-    people_by_source: dict[str, int | None]  # suppressed and rounded
-    people_total: int | None  # distinct contributors overall, suppressed and rounded
+    people_by_source: dict[str, int | None]  # sources with individual contributors only
+    people_total: int | None  # at least this many people (the largest source's count)
     people_hidden: int  # how many source cells were suppressed
 
 
@@ -153,17 +153,18 @@ def participation(session: Session, mission_id: int) -> Participation:
             .group_by(EvidenceRecord.domain)
         ).all()
     )
-    everyone = session.scalar(
-        sa.select(sa.func.count(sa.distinct(EvidenceRecord.contributor_key))).where(mine, has_key)
-    )
-    people_by_source = {source: people(raw_people.get(source, 0)) for source in sources}
+    # Only sources with individual contributors: the others hold aggregates, not nobody.
+    people_by_source = {
+        source: people(raw_people[source]) for source in sources if source in raw_people
+    }
     return Participation(
         sources=sources,
         months=rows,
         items_by_source={source: items_by_source[source] for source in sources},
         items_total=sum(items_by_source.values()),
         people_by_source=people_by_source,
-        people_total=people(everyone or 0),
+        # A person has one key per source, so the total is at least the largest source's.
+        people_total=people(max(raw_people.values(), default=0)),
         people_hidden=sum(1 for value in people_by_source.values() if value is None),
     )
 
@@ -179,28 +180,12 @@ class Segments:
 
 
 def segments(session: Session, mission_id: int) -> Segments:
-    counted = (
-        EvidenceRecord.mission_id == mission_id,
-        EvidenceRecord.segment.is_not(None),
-        EvidenceRecord.segment != "",
-        EvidenceRecord.contributor_key.is_not(None),
-    )
-    raw = dict(
-        session.execute(
-            sa.select(
-                EvidenceRecord.segment, sa.func.count(sa.distinct(EvidenceRecord.contributor_key))
-            )
-            .where(*counted)
-            .group_by(EvidenceRecord.segment)
-        ).all()
-    )
-    everyone = session.scalar(
-        sa.select(sa.func.count(sa.distinct(EvidenceRecord.contributor_key))).where(*counted)
-    )
-    cells = {str(segment): people(count) for segment, count in sorted(raw.items())}
+    raw = people_by_segment(session, mission_id)
+    cells = {segment: people(count) for segment, count in sorted(raw.items())}
     return Segments(
         people=cells,
-        total=people(everyone or 0),
+        # At least the largest segment's people: segments and sources cannot be added up.
+        total=people(max(raw.values(), default=0)),
         hidden=sum(1 for value in cells.values() if value is None),
     )
 

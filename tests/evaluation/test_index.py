@@ -168,6 +168,9 @@ def test_filters_by_source_dates_area_segment_text_and_code(
         "Cafés"
     ]
     assert _titles(session, corpus, date_from=date(2026, 4, 2)) == ["School run"]
+    assert _titles(session, corpus, date_from=date(2026, 4, 2), date_to=date.max) == [
+        "School run"
+    ]  # the last day of the calendar has no next day to stop before
     assert _titles(session, corpus, area="Gospel Oak") == ["School run"]
     assert _titles(session, corpus, segment="age 25-34") == ["Cafés"]
     assert "Jury pool" in _titles(session, corpus)

@@ -453,8 +453,8 @@ def test_small_counts_are_suppressed_and_the_rest_rounded(
             "month": "2026-04",
             "source": "missions",
             "items": "1",
-            "participants": "0",
-            "participants_status": "exact zero",
+            "participants": "",
+            "participants_status": "not counted",  # the mission's own record: nobody's item
         },
         {
             "month": "2026-04",

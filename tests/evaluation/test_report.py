@@ -174,9 +174,11 @@ def test_participants_are_distinct_contributors_per_source_suppressed_and_rounde
     found = build(session, mission, evaluator).participation
 
     assert found.items_by_source == {"codesign": 13, "juries": 1, "appraisals": 3}
-    assert found.people_by_source == {"codesign": 10, "juries": 0, "appraisals": None}
+    # The jury's source has no individual contributor: it is not a source of nobody.
+    assert found.people_by_source == {"codesign": 10, "appraisals": None}
     assert found.people_hidden == 1
-    assert found.people_total == 15  # 15 distinct people, rounded from the raw total
+    # Keys are per source, so the total is the largest source's (12 people), rounded.
+    assert found.people_total == 10
 
 
 def test_a_total_under_ten_people_is_suppressed_too(
@@ -212,7 +214,24 @@ def test_segments_count_only_people_whose_segment_is_present(
 
     assert found.people == {"16-39": 10, "40+": None}
     assert found.hidden == 1
-    assert found.total == 15  # 15 consenting people, not the 45 in all
+    assert found.total == 10  # at least the 11 of the largest segment, not the 45 in all
+
+
+def test_a_person_in_several_sources_never_lifts_a_small_segment_over_the_threshold(
+    session: Session, mission: Mission, evaluator: User
+) -> None:
+    # Four people, each with a key in three sources: twelve keys, but four people.
+    for domain in ("codesign", "advisory", "appraisals"):
+        for person in range(4):
+            make_evidence(
+                session, mission, domain=domain, contributor_key=f"{domain}:p{person}",
+                segment="75+",
+            )  # fmt: skip
+
+    found = build(session, mission, evaluator).segments
+
+    assert found.people == {"75+": None}
+    assert found.total is None
 
 
 def test_no_segments_gives_an_empty_table(
