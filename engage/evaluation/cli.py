@@ -41,10 +41,13 @@ def evaluation_export(slug: str, out_dir: Path, no_refresh: bool) -> None:
     """Write the mission's evidence package (a Frictionless Data Package: datapackage.json,
     README.md, CSV files and GeoJSON) into DIR, after updating the mission's evidence index.
     Exit status 2 for an unknown mission or a DIR that is a file or not empty."""
+    from engage.db import begin_without_write_lock
     from engage.errors import NotFound
     from engage.evaluation import index, package
     from engage.extensions import db
 
+    # Read every domain without SQLite's write lock: the refresh writes only at its end.
+    begin_without_write_lock(db.session)
     try:
         mission = index.get_mission(db.session, slug)
     except NotFound:

@@ -21,11 +21,11 @@ from engage.advisory import evidence as advisory_evidence
 from engage.appraisals import evidence as appraisal_evidence
 from engage.codesign import evidence as codesign_evidence
 from engage.db import utcnow
-from engage.errors import N_, NotFound
+from engage.errors import N_, Conflict, NotFound
 from engage.evaluation.models import FTS_TABLE, CodeApplication, EvidenceRecord
 from engage.evaluation.themes import normalise
 from engage.evidence import EvidenceItem
-from engage.jobs import Job, JobRunner, ProgressReporter, job_handler, start_job
+from engage.jobs import Job, JobRunner, JobStatus, ProgressReporter, job_handler, start_job
 from engage.juries import evidence as jury_evidence
 from engage.missions import evidence as mission_evidence
 from engage.missions.models import Mission
@@ -306,7 +306,15 @@ def refresh_index(
 
 @evaluators_only
 def start_refresh(session: Session, runner: JobRunner, mission: Mission, *, actor: Any) -> Job:
-    """Refresh the index in the background (a large mission takes a while)."""
+    """Refresh the index in the background (a large mission takes a while). One at a time per
+    mission: two refreshes reading the same state would both insert its new items."""
+    unfinished = session.scalars(
+        sa.select(Job).where(
+            Job.kind == INDEX_JOB, Job.status.in_([JobStatus.QUEUED, JobStatus.RUNNING])
+        )
+    )
+    if any(job.params.get("mission_id") == mission.id for job in unfinished):
+        raise Conflict(N_("The index of this mission is being updated already: wait for it."))
     params = {"mission_id": mission.id, "slug": mission.slug}
     return start_job(session, runner, INDEX_JOB, params, actor=actor)
 

@@ -414,13 +414,16 @@ def export_package(
     Refuses (Invalid, on the segment field) a filter on a segment with fewer than
     ``SEGMENT_MINIMUM`` people in the package, which would single them out."""
     _check_exporter(actor, via)
+    clean = _Cleaner()
+    # Read before the commit below expires them: reading them after it would begin a writing
+    # transaction and hold SQLite's write lock while the files are written.
     mission_id, slug, title = mission.id, mission.slug, mission.title
+    exported_by = _exporter(actor, clean)
     # End what the caller read, so the package is read without SQLite's write lock.
     session.commit()
     begin_without_write_lock(session)
     created = utcnow()
     key = make_package_key()  # in memory only: never written, logged or returned
-    clean = _Cleaner()
 
     def participant(contributor_key: str) -> str:
         return pseudonym(key, "participant", contributor_key, PSEUDONYM_LENGTH)
@@ -484,7 +487,6 @@ def export_package(
     rows[files.GEOJSON] = files.write_geojson(out_dir, gathered.features)
     session.commit()  # the reading is done; the audit entry below writes
 
-    exported_by = _exporter(actor, clean)
     shown_filters = _provenance_filters(filters, code_numbers, clean)
     mission_title = clean(title)
     version = _engage_version()

@@ -9,10 +9,11 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from engage import jobs
+from engage.errors import DomainError
 from engage.evaluation import frame, index
 from engage.evaluation.forms import FilterForm, filter_args
 from engage.extensions import db
-from engage.forms import BaseForm, requested_page
+from engage.forms import BaseForm, flash_refusal, requested_page
 from engage.missions import services as missions
 from engage.security import Role, roles_required
 
@@ -57,5 +58,9 @@ def refresh(slug: str) -> Response:
     if not BaseForm().validate_on_submit():
         flash(_("The form had expired. Please try again."), "error")
         return redirect(url_for("evaluation.index_page", slug=slug))
-    job = index.start_refresh(db.session, jobs.current_runner(), mission, actor=current_user)
+    try:
+        job = index.start_refresh(db.session, jobs.current_runner(), mission, actor=current_user)
+    except DomainError as refusal:
+        flash_refusal(refusal)
+        return redirect(url_for("evaluation.index_page", slug=slug))
     return redirect(url_for("pages.job", job_id=job.id))

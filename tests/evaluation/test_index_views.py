@@ -97,3 +97,28 @@ def test_an_unknown_mission_is_not_found(
 ) -> None:
     auth.sign_in(evaluator.email)
     assert client.get("/evaluation/no-such-mission/").status_code == 404
+
+
+def test_a_second_update_waits_for_the_first(
+    app: Flask, client: FlaskClient, auth: AuthActions, mission: Mission, evaluator: User
+) -> None:
+    held = HeldRunner()
+    app.extensions["engage.jobs"] = held
+    auth.sign_in(evaluator.email)
+
+    first = client.post(f"/evaluation/{mission.slug}/refresh")
+    second = client.post(f"/evaluation/{mission.slug}/refresh", follow_redirects=True)
+
+    assert first.status_code == 302 and len(held.submitted) == 1
+    assert "being updated already" in second.get_data(as_text=True)
+    assert len(held.submitted) == 1
+
+
+class HeldRunner:
+    """Takes jobs and never runs them, so the first stays queued."""
+
+    def __init__(self) -> None:
+        self.submitted: list[int] = []
+
+    def submit(self, job_id: int) -> None:
+        self.submitted.append(job_id)
