@@ -277,7 +277,7 @@ AUDIENCE: dict[str, str] = {
     "appraisal_mapping.delete_criterion": "officer",
     "appraisal_mapping.status": "officer",
     # evaluation: the workbench is for evaluators; the printable report is for officers too
-    "evaluation.missions_list": "evaluator",
+    "evaluation.missions_list": "reviewer",
     "evaluation.index_page": "evaluator",
     "evaluation.refresh": "evaluator",
     "evaluation_themes.runs": "evaluator",

@@ -15,18 +15,24 @@ from engage.evaluation.forms import FilterForm, filter_args
 from engage.extensions import db
 from engage.forms import BaseForm, flash_refusal, requested_page
 from engage.missions import services as missions
-from engage.security import Role, roles_required
+from engage.security import Role, current_user_holds, roles_required
 
 bp = Blueprint("evaluation", __name__, url_prefix="/evaluation")
 evaluator = roles_required(Role.EVALUATOR)
 
 
 @bp.route("/", methods=["GET"])
-@evaluator
+@roles_required(Role.OFFICER, Role.EVALUATOR)
 def missions_list() -> str:
+    """Every mission: evaluators open its workbench; officers, who may read the report, too."""
     every = missions.list_missions(db.session, include_drafts=True)
     summaries = {mission.id: index.index_summary(db.session, mission.id) for mission in every}
-    return render_template("evaluation/missions.html", missions=every, summaries=summaries)
+    return render_template(
+        "evaluation/missions.html",
+        missions=every,
+        summaries=summaries,
+        can_evaluate=current_user_holds(Role.EVALUATOR),
+    )
 
 
 @bp.route("/<slug>/", methods=["GET"])

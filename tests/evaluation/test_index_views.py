@@ -122,3 +122,18 @@ class HeldRunner:
 
     def submit(self, job_id: int) -> None:
         self.submitted.append(job_id)
+
+
+def test_officers_find_every_mission_s_report_and_evaluators_its_workbench_too(
+    client: FlaskClient, auth: AuthActions, mission: Mission, officer: User, evaluator: User
+) -> None:
+    auth.sign_in(officer.email)
+    html = client.get("/evaluation/").get_data(as_text=True)
+    assert f'href="/evaluation/{mission.slug}/report"' in html
+    assert f'href="/evaluation/{mission.slug}/"' not in html  # the workbench is not theirs
+    auth.sign_out()
+
+    auth.sign_in(evaluator.email)
+    html = client.get("/evaluation/").get_data(as_text=True)
+    assert f'href="/evaluation/{mission.slug}/"' in html
+    assert f'href="/evaluation/{mission.slug}/report"' in html
