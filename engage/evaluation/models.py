@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engage.db import Base, enum_column, utcnow
 
-# Full-text search lives beside the table, outside the models (see engage.evaluation.search):
+# Full-text search lives beside the table, outside the models (read by engage.evaluation.index):
 # SQLite keeps an FTS5 index in these tables, PostgreSQL a GIN index on the search text.
 FTS_TABLE = "evaluation_evidence_fts"
 PG_SEARCH_INDEX = "ix_evaluation_evidence_search"
@@ -48,10 +48,6 @@ class EvidenceRecord(Base):
     longitude: Mapped[float | None]
     attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
     indexed_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-    @property
-    def located(self) -> bool:
-        return self.latitude is not None and self.longitude is not None
 
 
 class ThemeRun(Base):

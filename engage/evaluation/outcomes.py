@@ -11,7 +11,7 @@ changed) and triple (how we decide what is right: governance, values, who decide
 
 Every public service that changes something checks that the actor is an evaluator, writes one
 audit entry and commits once. Readers (``list_outcomes``, ``list_entries``, ``loop_counts``)
-serve the pages, the report and the package.
+serve the pages.
 """
 
 from __future__ import annotations

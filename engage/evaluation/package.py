@@ -66,7 +66,7 @@ from engage.security import Role, holds
 
 AUDIT_ACTION = "evaluation.package_exported"
 VIA_WEB: Final = "web"
-VIA_COMMAND_LINE: Final = "command line"  # also what the README says (files.COMMAND_LINE)
+VIA_COMMAND_LINE: Final = files.COMMAND_LINE
 Via = Literal["web", "command line"]
 PSEUDONYM_LENGTH = 12
 SEGMENT_MINIMUM = SMALL_COUNT  # people of a segment in the package before items show it

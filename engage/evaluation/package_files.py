@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 YES, NO = "yes", "no"
 STATUS_SUPPRESSED = "suppressed"
@@ -741,7 +741,7 @@ def _cell(text: str) -> str:
 
 
 SCRUBBED_KINDS = {"email": "e-mail addresses", "phone": "phone numbers", "postcode": "postcodes"}
-COMMAND_LINE = "command line"
+COMMAND_LINE: Final = "command line"  # who exported, when nobody signed in did
 
 
 def _by(exported_by: str) -> str:

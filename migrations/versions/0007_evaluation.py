@@ -14,12 +14,24 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from engage.evaluation.models import SQLITE_SEARCH_DROP, search_ddl
-
 revision: str = "0007"
 down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+# Full-text search beside evaluation_evidence, as engage/evaluation/models.py builds it for a new
+# database (copied here so this revision stays as it was when the models change).
+SEARCH_DDL = {
+    "sqlite": (
+        "CREATE VIRTUAL TABLE evaluation_evidence_fts USING fts5(search_text, content='evaluation_evidence', content_rowid='id', tokenize='unicode61 remove_diacritics 2')",
+        "CREATE TRIGGER evaluation_evidence_fts_insert AFTER INSERT ON evaluation_evidence BEGIN INSERT INTO evaluation_evidence_fts(rowid, search_text) VALUES (new.id, new.search_text); END",
+        "CREATE TRIGGER evaluation_evidence_fts_delete AFTER DELETE ON evaluation_evidence BEGIN INSERT INTO evaluation_evidence_fts(evaluation_evidence_fts, rowid, search_text) VALUES ('delete', old.id, old.search_text); END",
+        "CREATE TRIGGER evaluation_evidence_fts_update AFTER UPDATE OF search_text ON evaluation_evidence BEGIN INSERT INTO evaluation_evidence_fts(evaluation_evidence_fts, rowid, search_text) VALUES ('delete', old.id, old.search_text); INSERT INTO evaluation_evidence_fts(rowid, search_text) VALUES (new.id, new.search_text); END",
+    ),
+    "postgresql": (
+        "CREATE INDEX ix_evaluation_evidence_search ON evaluation_evidence USING gin (to_tsvector('simple', search_text))",
+    ),
+}
 
 
 def upgrade() -> None:
@@ -471,14 +483,13 @@ def upgrade() -> None:
             batch_op.f("ix_evaluation_memos_mission_id"), ["mission_id"], unique=False
         )
 
-    for statement in search_ddl(op.get_bind().dialect.name):
+    for statement in SEARCH_DDL.get(op.get_bind().dialect.name, ()):
         op.execute(statement)
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":  # PostgreSQL drops its index with the table
-        for statement in SQLITE_SEARCH_DROP:
-            op.execute(statement)
+        op.execute("DROP TABLE IF EXISTS evaluation_evidence_fts")
     with op.batch_alter_table("evaluation_memos", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_evaluation_memos_mission_id"))
         batch_op.drop_index(batch_op.f("ix_evaluation_memos_evidence_id"))
