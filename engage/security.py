@@ -185,6 +185,15 @@ def safe_next_url(target: str | None, fallback: str) -> str:
 MAX_ID = 2**31 - 1  # ids are INTEGER columns
 
 
+def row_id(value: Any) -> int | None:
+    """A row's id as typed in a form or an address (ASCII digits only: ``int`` would take "²"
+    and then refuse it; within an INTEGER), or None."""
+    text = str(value).strip()
+    if text.isascii() and text.isdigit() and len(text) < 11 and 0 < int(text) <= MAX_ID:
+        return int(text)
+    return None
+
+
 class IdConverter(IntegerConverter):
     """``<int:…>`` without numbers too large for an INTEGER column."""
 

@@ -23,7 +23,7 @@ from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Option
 
 from engage.appraisals.models import Area, FlagKind, SubmissionState
 from engage.forms import BaseForm
-from engage.security import MAX_ID
+from engage.security import MAX_ID, row_id
 
 STATE_LABELS = {
     SubmissionState.RECEIVED: _l("Received"),
@@ -57,15 +57,6 @@ def _state_or_all(value: Any) -> SubmissionState | str | None:
         return SubmissionState(value)
     except ValueError:
         return str(value)
-
-
-def row_id(value: Any) -> int | None:
-    """A row's id as typed in a form or an address (ASCII digits only: ``int`` would take "²"
-    and then refuse it), or None."""
-    text = str(value).strip()
-    if text.isascii() and text.isdigit() and len(text) < 11 and 0 < int(text) <= MAX_ID:
-        return int(text)
-    return None
 
 
 def _area_or_any(value: Any) -> int | str | None:

@@ -22,7 +22,7 @@ from engage.evaluation.coding import (
 from engage.evaluation.forms import FilterFields
 from engage.evaluation.memos import MEMO_MAX_LENGTH
 from engage.forms import BaseForm
-from engage.security import MAX_ID
+from engage.security import row_id
 
 # Landis & Koch (1977), as engage.evaluation.agreement names the bands.
 BAND_LABELS = {
@@ -54,10 +54,7 @@ def _id_or_text(value: Any) -> int | str | None:
     choice with its message; None when nothing was chosen."""
     if value is None or value == "":
         return None
-    text = str(value).strip()
-    if text.isascii() and text.isdigit() and len(text) < 11 and 0 < int(text) <= MAX_ID:
-        return int(text)
-    return text
+    return row_id(value) or str(value).strip()
 
 
 class ApplyCodeForm(BaseForm):

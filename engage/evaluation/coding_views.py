@@ -27,7 +27,7 @@ from engage.evaluation.models import CodeStatus
 from engage.extensions import db
 from engage.forms import BaseForm, flash_refusal
 from engage.missions.models import Mission
-from engage.security import MAX_ID, Role, roles_required
+from engage.security import Role, roles_required, row_id
 
 bp = Blueprint("evaluation_coding", __name__, url_prefix="/evaluation")
 evaluator = roles_required(Role.EVALUATOR)
@@ -48,10 +48,8 @@ def labels() -> dict[str, object]:
 def _sample_arg() -> dict[str, Any]:
     """The ``sample`` query argument (an item coded from a sample) as link arguments: empty
     unless it is a whole number an id can be."""
-    raw = request.args.get("sample", "")
-    if raw.isascii() and raw.isdigit() and len(raw) < 11 and 0 < int(raw) <= MAX_ID:
-        return {"sample": int(raw)}
-    return {}
+    sample_id = row_id(request.args.get("sample", ""))
+    return {} if sample_id is None else {"sample": sample_id}
 
 
 def _code_choices(mission: Mission) -> list[tuple[int, str]]:

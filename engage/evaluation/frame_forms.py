@@ -18,7 +18,7 @@ from engage.evaluation.frame import DEFINITION_MAX_LENGTH, NAME_MAX_LENGTH
 from engage.evaluation.memos import MEMO_MAX_LENGTH
 from engage.evaluation.models import CodeOrigin, CodeStatus
 from engage.forms import BaseForm
-from engage.security import MAX_ID
+from engage.security import row_id
 
 STATUS_LABELS = {
     CodeStatus.ACTIVE.value: _l("Active"),
@@ -97,10 +97,7 @@ class MergeForm(BaseForm):
 def _application_id(value: Any) -> int:
     """A ticked application's id; anything else becomes 0, which no application has (the
     service then says only this code's applications can be chosen)."""
-    text = str(value).strip()
-    if text.isascii() and text.isdigit() and len(text) < 11 and 0 < int(text) <= MAX_ID:
-        return int(text)
-    return 0
+    return row_id(value) or 0
 
 
 class SplitForm(BaseForm):

@@ -31,7 +31,7 @@ from engage.evaluation.outcomes import (
     OutcomeFields,
 )
 from engage.forms import BaseForm
-from engage.security import MAX_ID
+from engage.security import row_id
 
 ALL = ""
 UNLINKED = "none"
@@ -58,14 +58,6 @@ LOOP_HINTS = {
         "How do we decide what is right? Governance, values, who decides."
     ),
 }
-
-
-def row_id(value: Any) -> int | None:
-    """A row's id as sent by a form (ASCII digits only, within an INTEGER), or None."""
-    text = str(value).strip()
-    if text.isascii() and text.isdigit() and len(text) < 11 and 0 < int(text) <= MAX_ID:
-        return int(text)
-    return None
 
 
 def _id_or_none(value: Any) -> int | str | None:

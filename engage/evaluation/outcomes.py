@@ -36,7 +36,7 @@ from engage.evaluation.models import (
     outcome_indicators,
 )
 from engage.missions.models import Indicator, Outcome
-from engage.security import MAX_ID, evaluators_only
+from engage.security import MAX_ID, evaluators_only, row_id
 
 TEXT_MAX_LENGTH = 10_000  # the long answers (what changed, significance, ...)
 FOR_WHOM_MAX_LENGTH = 300  # the column's length
@@ -307,10 +307,7 @@ def delete_outcome(session: Session, mission_id: int, harvested_id: int, *, acto
 
 def _number(part: str) -> int | None:
     """One typed item number ("12" or "#12") as an id, or None if it is not one."""
-    digits = part[1:] if part.startswith("#") else part
-    if digits.isascii() and digits.isdigit() and len(digits) <= 10 and int(digits) <= MAX_ID:
-        return int(digits)
-    return None
+    return row_id(part[1:] if part.startswith("#") else part)
 
 
 def _parts(text: str) -> list[str]:
