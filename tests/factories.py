@@ -884,7 +884,9 @@ def make_evidence(
         domain=domain,
         source_kind=source_kind,
         source_id=number,
-        created_at=created_at or datetime(2026, 3, 1, 12, tzinfo=UTC) + timedelta(hours=number),
+        # Noon on 1 March 2026, a microsecond apart in the order made: one day however many.
+        created_at=created_at
+        or datetime(2026, 3, 1, 12, tzinfo=UTC) + timedelta(microseconds=number),
         title=title,
         text=text,
         search_text=normalise(f"{title}\n{text}"),

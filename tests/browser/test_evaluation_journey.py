@@ -47,7 +47,7 @@ def test_an_evaluator_finds_themes_merges_two_codes_an_item_and_downloads_the_pa
     page = tab.page
     sign_in(page, email)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Evaluation").click()
-    page.get_by_role("link", name="Healthy streets").click()
+    page.get_by_role("link", name="Healthy streets", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Evidence")
 
     # Themes: from the evidence page, a fixed number of themes, followed as a job.
