@@ -15,6 +15,7 @@ from wtforms import Field
 from wtforms.validators import ValidationError
 
 from engage.errors import DomainError
+from engage.extensions import db
 
 T = TypeVar("T")
 
@@ -56,6 +57,16 @@ class BaseForm(FlaskForm):
             field.errors = [*field.errors, error.translated()]
         else:
             self.form_errors.append(error.translated())
+
+
+def show_refusal(form: BaseForm, error: DomainError) -> None:
+    """A service refused what a form asked: not-found and forbidden answer with their own page
+    and status; any other refusal undoes what the service had begun (so the page shows what is
+    stored) and goes beside the field it is about, or above the form."""
+    if error.status in (403, 404):
+        raise error
+    db.session.rollback()
+    form.show_domain_error(error)
 
 
 def flash_refusal(error: DomainError) -> None:

@@ -28,7 +28,7 @@ from engage.advisory.forms import (
 from engage.advisory.models import AdvisoryGroup, Membership
 from engage.errors import DomainError
 from engage.extensions import db
-from engage.forms import BaseForm, form_values, requested_mission
+from engage.forms import BaseForm, form_values, requested_mission, show_refusal
 from engage.security import Role, current_user_holds, holds, public, roles_required, signed_in
 
 bp = Blueprint("advisory", __name__, url_prefix="/advisory")
@@ -57,14 +57,6 @@ def _group_page(slug: str) -> Response:
 
 def _members_page(slug: str) -> Response:
     return redirect(url_for("advisory.members", group_slug=slug))
-
-
-def _refuse_or_show(form: BaseForm, error: DomainError) -> None:
-    """A refusal about the request itself (not found, not allowed) becomes its error page; any
-    other goes beside the field it is about."""
-    if error.status in (403, 404):
-        raise error
-    form.show_domain_error(error)
 
 
 # --- Groups ---------------------------------------------------------------------------------------
@@ -125,7 +117,7 @@ def new() -> str | Response:
                 db.session, form_values(form, services.GroupFields), actor=current_user
             )
         except DomainError as error:
-            _refuse_or_show(form, error)
+            show_refusal(form, error)
         else:
             flash(_("Advisory group created. Now add its members."), "success")
             return _group_page(group.slug)
@@ -144,7 +136,7 @@ def edit(group_slug: str) -> str | Response:
                 db.session, group_slug, form_values(form, services.GroupFields), actor=current_user
             )
         except DomainError as error:
-            _refuse_or_show(form, error)
+            show_refusal(form, error)
         else:
             flash(_("Advisory group saved."), "success")
             return _group_page(group.slug)
@@ -246,7 +238,7 @@ def members(group_slug: str) -> str | Response:
                 today=date.today(),
             )
         except DomainError as error:
-            _refuse_or_show(form, error)
+            show_refusal(form, error)
         else:
             flash(_("%(name)s joined the group.", name=membership.user.display_name), "success")
             return _members_page(group.slug)
@@ -272,7 +264,7 @@ def change_role(membership_id: int) -> Response | tuple[str, int]:
                 db.session, membership_id, form.role.data, actor=current_user, today=date.today()
             )
         except DomainError as error:
-            _refuse_or_show(form, error)
+            show_refusal(form, error)
         else:
             flash(
                 _(
@@ -301,7 +293,7 @@ def end_membership(membership_id: int) -> Response | tuple[str, int]:
                 actor=current_user,
             )
         except DomainError as error:
-            _refuse_or_show(form, error)
+            show_refusal(form, error)
         else:
             flash(
                 _("The membership of %(name)s has ended.", name=membership.user.display_name),
@@ -331,7 +323,7 @@ def interests(membership_id: int) -> str | Response:
                 actor=current_user,
             )
         except DomainError as error:
-            _refuse_or_show(form, error)
+            show_refusal(form, error)
         else:
             flash(_("Declared interests saved."), "success")
             return _group_page(membership.group.slug)

@@ -25,7 +25,14 @@ from engage.appraisals.project_forms import (
 from engage.appraisals.xlsform import Problem, XLSFormError
 from engage.errors import DomainError
 from engage.extensions import db
-from engage.forms import BaseForm, flash_refusal, form_values, requested_mission, requested_page
+from engage.forms import (
+    BaseForm,
+    flash_refusal,
+    form_values,
+    requested_mission,
+    requested_page,
+    show_refusal,
+)
 from engage.security import Role, public, roles_required
 
 bp = Blueprint("appraisal_projects", __name__, url_prefix="/science")
@@ -46,14 +53,6 @@ def _user() -> Any:
 
 def _builder_page(slug: str) -> Response:
     return redirect(url_for("appraisal_projects.form_builder", slug=slug))
-
-
-def _refuse_or_show(form: BaseForm, error: DomainError) -> None:
-    """A refusal about the request itself (not found, not allowed) becomes its error page; any
-    other goes beside the field it is about."""
-    if error.status in (403, 404):
-        raise error
-    form.show_domain_error(error)
 
 
 def _problems(problems: list[Problem]) -> list[dict[str, Any]]:
@@ -145,7 +144,7 @@ def new() -> str | Response:
                 actor=current_user,
             )
         except DomainError as error:
-            _refuse_or_show(form, error)
+            show_refusal(form, error)
         else:
             flash(_("Project created. Now build its form."), "success")
             return _builder_page(project.slug)
@@ -170,7 +169,7 @@ def edit(slug: str) -> str | Response:
                 db.session, slug, form_values(form, projects.ProjectFields), actor=current_user
             )
         except DomainError as error:
-            _refuse_or_show(form, error)
+            show_refusal(form, error)
         else:
             flash(_("Project saved."), "success")
             return redirect(url_for("appraisal_projects.show", slug=slug))
@@ -210,7 +209,7 @@ def add_field(slug: str) -> str | Response:
                 db.session, slug, form_values(form, projects.FieldValues), actor=current_user
             )
         except DomainError as error:
-            _refuse_or_show(form, error)
+            show_refusal(form, error)
         else:
             flash(
                 _(
@@ -241,7 +240,7 @@ def edit_field(slug: str, field_id: int) -> str | Response:
                 actor=current_user,
             )
         except DomainError as error:
-            _refuse_or_show(form, error)
+            show_refusal(form, error)
         else:
             flash(_("Question saved."), "success")
             return _builder_page(slug)
@@ -302,7 +301,7 @@ def import_form(slug: str) -> str | Response:
         except XLSFormError as error:
             errors = _problems(error.problems)
         except DomainError as error:
-            _refuse_or_show(form, error)
+            show_refusal(form, error)
     return render_template(
         "appraisals/projects/import.html",
         project=project,

@@ -40,7 +40,7 @@ from engage.appraisals.review_forms import (
 )
 from engage.errors import DomainError
 from engage.extensions import db
-from engage.forms import requested_page
+from engage.forms import requested_page, show_refusal
 from engage.security import MAX_ID, Role, public, roles_required
 
 bp = Blueprint("appraisal_review", __name__, url_prefix="/science")
@@ -148,10 +148,7 @@ def bulk(slug: str) -> tuple[str, int] | Response:
                     actor=current_user,
                 )
             except DomainError as error:
-                if error.status in (403, 404):
-                    raise
-                db.session.rollback()
-                form.show_domain_error(error)
+                show_refusal(form, error)
             else:
                 state = STATE_LABELS[SubmissionState(form.to_state.data)]
                 message = ngettext(
@@ -196,10 +193,7 @@ def detail(slug: str, submission_id: int) -> Any:
             db.session, submission_id, to_state, form.comment.data or "", actor=current_user
         )
     except DomainError as error:
-        if error.status in (403, 404):
-            raise
-        db.session.rollback()
-        form.show_domain_error(error)
+        show_refusal(form, error)
         return _detail_page(project, submission_id, form, 400)
     flash(_("Saved: the submission is now “%(state)s”.", state=STATE_LABELS[to_state]), "success")
     return redirect(url_for("appraisal_review.detail", slug=slug, submission_id=submission_id))

@@ -25,7 +25,7 @@ from engage.evaluation.forms import filter_args
 from engage.evaluation.index import DOMAIN_LABELS, EvidenceFilter
 from engage.evaluation.models import CodeStatus
 from engage.extensions import db
-from engage.forms import BaseForm, flash_refusal
+from engage.forms import BaseForm, flash_refusal, show_refusal
 from engage.missions.models import Mission
 from engage.security import Role, roles_required, row_id
 
@@ -115,10 +115,7 @@ def apply(slug: str, evidence_id: int) -> tuple[str, int] | Response:
                 actor=current_user,
             )
         except DomainError as error:
-            if error.status in (403, 404):
-                raise
-            db.session.rollback()
-            form.show_domain_error(error)
+            show_refusal(form, error)
         else:
             if application.excerpt:
                 message = _("“%(code)s” is applied to the excerpt.", code=application.code.name)
@@ -163,10 +160,7 @@ def add_memo(slug: str, evidence_id: int) -> tuple[str, int] | Response:
                 actor=current_user,
             )
         except DomainError as error:
-            if error.status in (403, 404):
-                raise
-            db.session.rollback()
-            form.show_domain_error(error)
+            show_refusal(form, error)
         else:
             flash(_("The memo is saved."), "success")
             return _back_to_item(slug, evidence_id)
@@ -234,10 +228,7 @@ def create_sample(slug: str) -> tuple[str, int] | Response:
                 actor=current_user,
             )
         except DomainError as error:
-            if error.status in (403, 404):
-                raise
-            db.session.rollback()
-            form.show_domain_error(error)
+            show_refusal(form, error)
         else:
             drawn = len(sample.items)
             if drawn < size:

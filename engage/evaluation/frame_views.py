@@ -25,7 +25,7 @@ from engage.evaluation.frame_forms import (
 )
 from engage.evaluation.models import Code, CodeStatus
 from engage.extensions import db
-from engage.forms import BaseForm, requested_page
+from engage.forms import BaseForm, flash_refusal, requested_page, show_refusal
 from engage.missions.models import Mission
 from engage.security import Role, roles_required
 
@@ -37,14 +37,6 @@ EXCERPT_IN_LABEL = 80
 @bp.context_processor
 def labels() -> dict[str, object]:
     return {"STATUS_LABELS": STATUS_LABELS, "ORIGIN_LABELS": ORIGIN_LABELS}
-
-
-def _refused(form: BaseForm, error: DomainError) -> None:
-    """A service's refusal shown on the form; not-found and forbidden keep their own page."""
-    if error.status in (403, 404):
-        raise error
-    db.session.rollback()
-    form.show_domain_error(error)
 
 
 # --- The frame ------------------------------------------------------------------------------------
@@ -81,7 +73,7 @@ def create(slug: str) -> tuple[str, int] | Response:
                 actor=current_user,
             )
         except DomainError as error:
-            _refused(form, error)
+            show_refusal(form, error)
         else:
             flash(_("Added the code “%(name)s” to the frame.", name=code.name), "success")
             return redirect(url_for("evaluation_frame.codes", slug=slug))
@@ -169,7 +161,7 @@ def edit(slug: str, code_id: int) -> tuple[str, int] | Response:
                 actor=current_user,
             )
         except DomainError as error:
-            _refused(form, error)
+            show_refusal(form, error)
         else:
             flash(_("Saved the code “%(name)s”.", name=changed.name), "success")
             return _to_code(slug, code_id)
@@ -189,7 +181,7 @@ def merge(slug: str, code_id: int) -> tuple[str, int] | Response:
                 db.session, mission.id, found.id, int(form.into.data or 0), actor=current_user
             )
         except DomainError as error:
-            _refused(form, error)
+            show_refusal(form, error)
         else:
             message = _("Merged “%(name)s” into “%(into)s”.", name=name, into=result.target.name)
             message += " " + ngettext(
@@ -226,7 +218,7 @@ def split(slug: str, code_id: int) -> tuple[str, int] | Response:
                 actor=current_user,
             )
         except DomainError as error:
-            _refused(form, error)
+            show_refusal(form, error)
         else:
             moved = len(set(form.applications.data or []))
             flash(
@@ -254,7 +246,7 @@ def retire(slug: str, code_id: int) -> tuple[str, int] | Response:
                 db.session, mission.id, found.id, form.reason.data or "", actor=current_user
             )
         except DomainError as error:
-            _refused(form, error)
+            show_refusal(form, error)
         else:
             flash(
                 _(
@@ -279,10 +271,7 @@ def reinstate(slug: str, code_id: int) -> tuple[str, int] | Response:
     try:
         frame.reinstate_code(db.session, mission.id, found.id, actor=current_user)
     except DomainError as error:
-        if error.status in (403, 404):
-            raise
-        db.session.rollback()
-        flash(error.translated(), "error")
+        flash_refusal(error)
     else:
         flash(_("Reinstated “%(name)s”: it is active again.", name=found.name), "success")
     return _to_code(slug, code_id)
@@ -299,7 +288,7 @@ def add_memo(slug: str, code_id: int) -> tuple[str, int] | Response:
                 db.session, mission.id, form.body.data or "", code_id=found.id, actor=current_user
             )
         except DomainError as error:
-            _refused(form, error)
+            show_refusal(form, error)
         else:
             flash(_("Added your memo."), "success")
             return _to_code(slug, code_id, "memos")

@@ -24,7 +24,7 @@ from engage.evaluation.outcome_forms import (
     OutcomeForm,
 )
 from engage.extensions import db
-from engage.forms import BaseForm, flash_refusal
+from engage.forms import BaseForm, flash_refusal, show_refusal
 from engage.missions.models import Mission
 from engage.security import Role, roles_required
 
@@ -64,14 +64,6 @@ def _outcome_form(mission: Mission, **kwargs: Any) -> OutcomeForm:
     )
 
 
-def _refused(form: BaseForm, error: DomainError) -> None:
-    """A service's refusal beside its field; not-found and forbidden keep their own page."""
-    if error.status in (403, 404):
-        raise error
-    db.session.rollback()
-    form.show_domain_error(error)
-
-
 # --- Outcome records -----------------------------------------------------------------------------
 
 
@@ -108,7 +100,7 @@ def new_outcome(slug: str) -> str | Response | tuple[str, int]:
                 db.session, mission.id, form.values(), actor=current_user
             )
         except DomainError as error:
-            _refused(form, error)
+            show_refusal(form, error)
         else:
             flash(_("Outcome recorded."), "success")
             return redirect(
@@ -160,7 +152,7 @@ def edit_outcome(slug: str, harvested_id: int) -> str | Response | tuple[str, in
                 db.session, mission.id, harvested_id, form.values(), actor=current_user
             )
         except DomainError as error:
-            _refused(form, error)
+            show_refusal(form, error)
         else:
             flash(_("Outcome record saved."), "success")
             return redirect(
@@ -199,7 +191,7 @@ def link_evidence(slug: str, harvested_id: int) -> Response | tuple[str, int]:
                 db.session, mission.id, harvested_id, form.numbers.data or "", actor=current_user
             )
         except DomainError as error:
-            _refused(form, error)
+            show_refusal(form, error)
         else:
             if result.linked:
                 flash(
@@ -284,7 +276,7 @@ def add_entry(slug: str) -> Response | tuple[str, int]:
         try:
             outcomes.add_entry(db.session, mission.id, form.values(), actor=current_user)
         except DomainError as error:
-            _refused(form, error)
+            show_refusal(form, error)
         else:
             flash(_("Added to the learning log."), "success")
             return redirect(url_for("evaluation_outcomes.learning", slug=slug))
@@ -303,7 +295,7 @@ def edit_entry(slug: str, entry_id: int) -> str | Response | tuple[str, int]:
                 db.session, mission.id, entry_id, form.values(), actor=current_user
             )
         except DomainError as error:
-            _refused(form, error)
+            show_refusal(form, error)
         else:
             flash(_("Learning log entry saved."), "success")
             return redirect(url_for("evaluation_outcomes.learning", slug=slug))

@@ -13,6 +13,7 @@ from engage.evaluation import frame, index
 from engage.evaluation import package as evidence_package
 from engage.evaluation.forms import FilterFields
 from engage.extensions import db
+from engage.forms import show_refusal
 from engage.missions.models import Mission
 from engage.security import Role, roles_required
 
@@ -62,10 +63,7 @@ def download(slug: str) -> Any:
             db.session, mission, filters=form.evidence_filter(), actor=current_user
         )
     except DomainError as error:
-        if error.status in (403, 404):
-            raise
-        db.session.rollback()
-        form.show_domain_error(error)
+        show_refusal(form, error)
         return _page(mission, form, 400)
     response = send_file(
         archive.file,

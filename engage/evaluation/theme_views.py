@@ -18,7 +18,7 @@ from engage.evaluation.theme_forms import LANGUAGE_LABELS, ThemeRunForm
 from engage.evaluation.theme_runs import RunState
 from engage.evaluation.themes import Theme
 from engage.extensions import db
-from engage.forms import BaseForm, flash_refusal
+from engage.forms import BaseForm, flash_refusal, show_refusal
 from engage.missions.models import Mission
 from engage.pages import progress_message
 from engage.security import Role, roles_required
@@ -111,10 +111,7 @@ def start(slug: str) -> tuple[str, int] | Response:
             actor=current_user,
         )
     except DomainError as error:
-        if error.status in (403, 404):
-            raise
-        db.session.rollback()
-        form.show_domain_error(error)
+        show_refusal(form, error)
         return _runs_page(mission, form, filters, 400)
     flash(
         ngettext(
