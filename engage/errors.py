@@ -22,6 +22,7 @@ __all__ = [
     "Forbidden",
     "Invalid",
     "NotFound",
+    "checked_text",
     "register_error_pages",
 ]
 
@@ -53,6 +54,29 @@ class Conflict(DomainError):
 
 class Invalid(DomainError):
     status = 400
+
+
+def checked_text(
+    value: str | None,
+    field: str,
+    maximum: int,
+    *,
+    required: str | None = None,
+    too_long: str = N_("Keep this to %(max)s characters."),
+) -> str:
+    """Free text as a service stores it: stripped, and refused (Invalid, beside ``field``) when
+    it holds a NUL character (PostgreSQL cannot store one), when it is empty and ``required``
+    (that message), or when it is longer than ``maximum`` (``too_long``)."""
+    text = (value or "").strip()
+    if "\x00" in text:
+        raise Invalid(
+            N_("Remove the invisible control character (NUL) from this text."), field=field
+        )
+    if required is not None and not text:
+        raise Invalid(required, field=field)
+    if len(text) > maximum:
+        raise Invalid(too_long, field=field, max=maximum)
+    return text
 
 
 def render_error(status: int, detail: str | None = None) -> str:

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, aliased
 
 from engage import audit
 from engage.db import utcnow
-from engage.errors import N_, Invalid, NotFound
+from engage.errors import N_, Invalid, NotFound, checked_text
 from engage.evaluation.memos import new_memo
 from engage.evaluation.models import (
     Code,
@@ -130,37 +130,27 @@ def record_version(
 
 
 def _clean_name(name: str) -> str:
-    name = (name or "").strip()
-    if not name:
-        raise Invalid(N_("Give the code a name."), field="name")
-    if "\x00" in name:
-        raise Invalid(
-            N_("Remove the invisible control character (NUL) from this text."), field="name"
-        )
-    if len(name) > NAME_MAX_LENGTH:
-        raise Invalid(N_("Keep the name to %(max)s characters."), field="name", max=NAME_MAX_LENGTH)
-    return name
+    return checked_text(
+        name,
+        "name",
+        NAME_MAX_LENGTH,
+        required=N_("Give the code a name."),
+        too_long=N_("Keep the name to %(max)s characters."),
+    )
 
 
 def _clean_definition(definition: str, *, required: bool) -> str:
-    definition = (definition or "").strip()
-    if required and not definition:
-        raise Invalid(
-            N_("Write a definition: what the code covers, so every coder applies it alike."),
-            field="definition",
-        )
-    if "\x00" in definition:
-        raise Invalid(
-            N_("Remove the invisible control character (NUL) from this text."),
-            field="definition",
-        )
-    if len(definition) > DEFINITION_MAX_LENGTH:
-        raise Invalid(
-            N_("Keep the definition to %(max)s characters."),
-            field="definition",
-            max=DEFINITION_MAX_LENGTH,
-        )
-    return definition
+    return checked_text(
+        definition,
+        "definition",
+        DEFINITION_MAX_LENGTH,
+        required=(
+            N_("Write a definition: what the code covers, so every coder applies it alike.")
+            if required
+            else None
+        ),
+        too_long=N_("Keep the definition to %(max)s characters."),
+    )
 
 
 def new_code(

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from engage import audit
-from engage.errors import N_, Invalid, NotFound
+from engage.errors import N_, Invalid, NotFound, checked_text
 from engage.evaluation.models import Code, EvidenceRecord, Memo
 from engage.security import evaluators_only
 
@@ -38,16 +38,13 @@ def _check_subject(
 
 def clean_body(body: str) -> str:
     """The memo's text, stripped; refused when empty, too long or holding a NUL character."""
-    body = (body or "").strip()
-    if not body:
-        raise Invalid(N_("Write the memo."), field="body")
-    if "\x00" in body:
-        raise Invalid(
-            N_("Remove the invisible control character (NUL) from this text."), field="body"
-        )
-    if len(body) > MEMO_MAX_LENGTH:
-        raise Invalid(N_("Keep the memo to %(max)s characters."), field="body", max=MEMO_MAX_LENGTH)
-    return body
+    return checked_text(
+        body,
+        "body",
+        MEMO_MAX_LENGTH,
+        required=N_("Write the memo."),
+        too_long=N_("Keep the memo to %(max)s characters."),
+    )
 
 
 def new_memo(

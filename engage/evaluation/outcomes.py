@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from engage import audit
 from engage.db import utcnow
-from engage.errors import N_, Invalid, NotFound
+from engage.errors import N_, Invalid, NotFound, checked_text
 from engage.evaluation.models import (
     EvidenceRecord,
     HarvestedOutcome,
@@ -144,19 +144,6 @@ def indicator_ids_of(session: Session, harvested_id: int) -> list[int]:
     )
 
 
-def _text(value: str, field: str, maximum: int, *, required: str | None = None) -> str:
-    text = (value or "").strip()
-    if "\x00" in text:
-        raise Invalid(
-            N_("Remove the invisible control character (NUL) from this text."), field=field
-        )
-    if required is not None and not text:
-        raise Invalid(required, field=field)
-    if len(text) > maximum:
-        raise Invalid(N_("Keep this to %(max)s characters."), field=field, max=maximum)
-    return text
-
-
 def _not_in_future(day: date | None, field: str, today: date | None) -> None:
     if day is not None and day > (today or date.today()):
         raise Invalid(N_("Give a date that is not in the future."), field=field)
@@ -166,21 +153,21 @@ def _checked_outcome(session: Session, mission_id: int, values: OutcomeFields) -
     """The record's columns from ``values``, checked; refuses an outcome or indicator that is
     not the mission's own."""
     checked: dict[str, Any] = {
-        "what_changed": _text(
+        "what_changed": checked_text(
             values.what_changed, "what_changed", TEXT_MAX_LENGTH,
             required=N_("Say what changed."),
         ),
-        "for_whom": _text(
+        "for_whom": checked_text(
             values.for_whom, "for_whom", FOR_WHOM_MAX_LENGTH,
             required=N_("Say for whom it changed: people, a group or an organisation."),
         ),
-        "contribution": _text(
+        "contribution": checked_text(
             values.contribution, "contribution", TEXT_MAX_LENGTH,
             required=N_("Say how the engagement contributed to the change."),
         ),
-        "place": _text(values.place, "place", PLACE_MAX_LENGTH),
-        "significance": _text(values.significance, "significance", TEXT_MAX_LENGTH),
-        "substantiated_by": _text(values.substantiated_by, "substantiated_by", TEXT_MAX_LENGTH),
+        "place": checked_text(values.place, "place", PLACE_MAX_LENGTH),
+        "significance": checked_text(values.significance, "significance", TEXT_MAX_LENGTH),
+        "substantiated_by": checked_text(values.substantiated_by, "substantiated_by", TEXT_MAX_LENGTH),
         "happened_on": values.happened_on,
         "mission_outcome_id": values.mission_outcome_id,
     }  # fmt: skip
@@ -464,14 +451,14 @@ def _checked_entry(values: LearningFields, today: date | None) -> dict[str, Any]
     return {
         "loop": LearningLoop(values.loop),
         "noted_on": values.noted_on,
-        "what_happened": _text(
+        "what_happened": checked_text(
             values.what_happened, "what_happened", TEXT_MAX_LENGTH,
             required=N_("Say what happened."),
         ),
-        "learned": _text(
+        "learned": checked_text(
             values.learned, "learned", TEXT_MAX_LENGTH, required=N_("Say what was learned.")
         ),
-        "next_step": _text(values.next_step, "next_step", TEXT_MAX_LENGTH),
+        "next_step": checked_text(values.next_step, "next_step", TEXT_MAX_LENGTH),
     }  # fmt: skip
 
 
