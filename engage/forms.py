@@ -50,6 +50,12 @@ class BaseForm(FlaskForm):
             field: Field = unbound_field.bind(form=form, **options)
             return field
 
+    def valid(self, name: str) -> Any:
+        """A field's value if it passed its checks, else None: a filter shows a bad part with
+        its error and leaves it out, and the rest still applies."""
+        field = self[name]
+        return None if field.errors else field.data
+
     def show_domain_error(self, error: DomainError) -> None:
         """Put a service's refusal beside the field it is about (or above the form)."""
         field = getattr(self, error.field, None) if error.field else None

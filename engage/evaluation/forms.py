@@ -87,12 +87,6 @@ class FilterFields(BaseForm):
         if field.data is not None and start is not None and field.data < start:
             raise ValidationError(_l("Give a date on or after the first date."))
 
-    def valid(self, name: str) -> Any:
-        """A field's value if it passed its checks, else None (a bad part of the filter is
-        shown with its error and left out; the rest still applies)."""
-        field = self[name]
-        return None if field.errors else field.data
-
     def evidence_filter(self) -> EvidenceFilter:
         """The filter asked for, without the parts that have an error."""
         self.validate()
